@@ -1,0 +1,300 @@
+#include "agent.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <thread>
+
+#include <boost/process/search_path.hpp>
+
+#include "ffleet/common/clock.hpp"
+#include "ffleet/common/log.hpp"
+#include "ffleet/common/signals.hpp"
+
+namespace ffleet::agent {
+namespace {
+
+auto logger() {
+  static auto l = log::get("agent");
+  return l;
+}
+
+// How long a drained agent waits for the controller to acknowledge its last
+// reports before exiting anyway: long enough for a live link, short enough
+// that a host shutdown is never held up by a dead controller.
+constexpr std::int64_t kFlushAfterDrainMs = 2000;
+
+Status prepare_work_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return Status::error("cannot create work dir " + dir + ": " + std::strerror(errno));
+  // No run outlives the agent (they die with it), so every playlist left
+  // here is an orphan of a crash.
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return Status::error("cannot open work dir " + dir + ": " + std::strerror(errno));
+  int removed = 0;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if ((n.rfind("playlist_", 0) == 0 && n.size() > 4 && n.substr(n.size() - 4) == ".txt") ||
+        n.rfind(".detect-", 0) == 0) {
+      if (::unlink((dir + "/" + n).c_str()) == 0) ++removed;
+    }
+  }
+  ::closedir(d);
+  if (removed > 0) logger()->info("orphans_removed dir={} files={}", dir, removed);
+  return Status::ok();
+}
+
+}  // namespace
+
+Agent::Agent(Options opts) : opts_(std::move(opts)) {}
+Agent::~Agent() = default;
+
+Status Agent::init() {
+  if (opts_.ffmpeg.find('/') == std::string::npos) {
+    const auto p = boost::process::search_path(opts_.ffmpeg);
+    if (p.empty()) return Status::error("ffmpeg not found on PATH (" + opts_.ffmpeg + "); install it or pass --ffmpeg");
+    opts_.ffmpeg = p.string();
+  } else if (::access(opts_.ffmpeg.c_str(), X_OK) != 0) {
+    return Status::error("ffmpeg " + opts_.ffmpeg + " is not an executable file");
+  }
+  if (Status s = prepare_work_dir(opts_.work_dir); !s) return s;
+
+  const auto t0 = clock::steady_ms();
+  auto det = encoders::detect(opts_.ffmpeg, opts_.work_dir, std::chrono::milliseconds(opts_.detect_timeout_ms));
+  if (!det) {
+    // A stand-in ffmpeg (tests) or a broken one: run with no encoders, so
+    // only copy-mode streams can be placed here; say so loudly.
+    logger()->warn("encoder_detection_failed error=\"{}\"", det.error());
+  } else {
+    detection_ = *det;
+    for (const auto& c : detection_.candidates)
+      if (c.listed) logger()->info("encoder name={} usable={} why=\"{}\"", c.name, c.works, c.why);
+  }
+  logger()->info("encoders_detected usable={} ms={}", fmt::join(detection_.usable(), ","), clock::steady_ms() - t0);
+
+  runner::RunConfig rc;
+  rc.ffmpeg = opts_.ffmpeg;
+  rc.work_dir = opts_.work_dir;
+  rc.force_kill_ms = opts_.force_kill_timeout_ms;
+  rc.log_lines = static_cast<std::size_t>(opts_.log_lines);
+  rc.host.encoders = detection_.usable();
+  rc.host.prefer_hardware = opts_.prefer_hardware_encoding;
+
+  link_ = std::make_unique<link::Link>(ctx_, opts_.controller, opts_.name);
+  link_->set_register_source([this] { return make_register(); });
+  runner_ = std::make_unique<runner::Runner>(
+      rc, proc_, [this](const proto::RunStarted& m) { link_->send_reliable(m); },
+      [this](const proto::RunExited& m) { link_->send_reliable(m); });
+  return Status::ok();
+}
+
+proto::Register Agent::make_register() const {
+  proto::Register r;
+  r.name = opts_.name;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  r.hostname = host;
+  r.cpus = std::max(1u, std::thread::hardware_concurrency());
+  r.mem_bytes = proc_.host().mem_total_bytes;
+  r.ffmpeg_version = detection_.ffmpeg_version;
+  r.max_streams = opts_.max_streams;
+  r.encoders = detection_.usable();
+  r.draining = draining_;
+  r.runs = runner_->reports();
+  r.agent_version = "0.1.0";
+  return r;
+}
+
+void Agent::send_heartbeat() {
+  proto::Heartbeat hb;
+  hb.host = host_stats_;
+  hb.runs = runner_->reports();
+  hb.draining = draining_;
+  link_->send(hb);
+}
+
+void Agent::sample(std::int64_t now) {
+  runner_->sample(now);
+  const auto h = proc_.host();
+  if (last_host_.total_ticks > 0 && h.total_ticks > last_host_.total_ticks)
+    host_stats_.cpu_percent = 100.0 * static_cast<double>(h.busy_ticks - last_host_.busy_ticks) /
+                              static_cast<double>(h.total_ticks - last_host_.total_ticks);
+  last_host_ = h;
+  host_stats_.mem_total_bytes = h.mem_total_bytes;
+  host_stats_.mem_used_bytes = h.mem_total_bytes - h.mem_available_bytes;
+  host_stats_.load1 = h.load1;
+}
+
+void Agent::begin_drain(std::int64_t now, bool exit_after) {
+  exit_when_drained_ = exit_when_drained_ || exit_after;
+  if (!draining_) logger()->info("drain_started streams={} exit_after={}", runner_->size(), exit_after);
+  draining_ = true;
+  if (exit_after) runner_->stop_all("drained", now);
+  if (link_->registered()) send_heartbeat();  // tell the controller at once
+}
+
+void Agent::on_signal(int sig, std::int64_t now) {
+  if (sig == SIGCHLD) {
+    runner_->reap(now);
+  } else if (sig == SIGTERM || sig == SIGINT) {
+    ++term_signals_;
+    if (term_signals_ == 1) {
+      logger()->info("signal_received signal={} action=drain", strsignal(sig));
+      begin_drain(now, true);
+    } else {
+      logger()->warn("signal_received signal={} action=kill_remaining streams={}", strsignal(sig), runner_->size());
+      runner_->kill_all();
+    }
+  }
+}
+
+void Agent::on_message(const wire::Envelope& env, std::int64_t now) {
+  using proto::MsgType;
+  link_->heard(now);
+  auto bad = [&](const std::string& e) { logger()->warn("message_dropped from=controller error=\"{}\"", e); };
+  switch (env.type()) {
+    case MsgType::Registered: {
+      auto m = wire::decode<proto::Registered>(env);
+      if (!m) return bad(m.error());
+      link_->on_registered(*m, now);
+      return;
+    }
+    case MsgType::Heartbeat: return;
+    case MsgType::Ack: link_->on_ack(env.header.in_reply_to); return;
+    case MsgType::StartRun: {
+      auto m = wire::decode<proto::StartRun>(env);
+      if (!m) return bad(m.error());
+      if (draining_ && !runner_->find(m->stream_id)) {
+        proto::RunExited r;
+        r.stream_id = m->stream_id;
+        r.attempt = m->attempt;
+        r.reason = "refused";
+        r.error = "agent " + opts_.name + " is draining";
+        r.ended_at_ms = clock::wall_ms();
+        link_->send_reliable(r);
+        return;
+      }
+      runner_->start(*m, clock::wall_ms());
+      return;
+    }
+    case MsgType::StopRun: {
+      auto m = wire::decode<proto::StopRun>(env);
+      if (!m) return bad(m.error());
+      runner_->stop(m->stream_id, m->attempt, m->reason.empty() ? "stop" : m->reason, now);
+      return;
+    }
+    case MsgType::LogsRequest: {
+      auto m = wire::decode<proto::LogsRequest>(env);
+      if (!m) return bad(m.error());
+      proto::LogsReply r;
+      r.stream_id = m->stream_id;
+      r.attempt = m->attempt;
+      if (const auto* run = runner_->find(m->stream_id); run && run->attempt() == m->attempt) {
+        r.found = true;
+        r.lines = run->tail(static_cast<std::size_t>(std::clamp<std::int64_t>(m->tail, 0, 10000)));
+      }
+      link_->send(r, env.header.msg_id);
+      return;
+    }
+    case MsgType::AgentControl: {
+      auto m = wire::decode<proto::AgentControl>(env);
+      if (!m) return bad(m.error());
+      if (m->action == "drain") {
+        begin_drain(now, false);
+      } else if (m->action == "resume" && !exit_when_drained_) {
+        draining_ = false;
+        logger()->info("drain_cancelled");
+        send_heartbeat();
+      }
+      link_->send(proto::Ack{}, env.header.msg_id);
+      return;
+    }
+    case MsgType::Error: {
+      auto m = wire::decode<proto::ErrorMsg>(env);
+      if (!m) return bad(m.error());
+      if (m->code == proto::err::kNotRegistered) {
+        logger()->info("controller_forgot_us action=reregister");
+        link_->reregister();
+      } else if (m->code == proto::err::kVersion) {
+        logger()->error("controller_refused_version error=\"{}\"", m->message);
+        exit_code_ = kExitVersion;
+      } else {
+        logger()->warn("controller_error code={} error=\"{}\"", m->code, m->message);
+      }
+      return;
+    }
+    case MsgType::Unsupported: logger()->warn("controller_unsupported_message"); return;
+    default: {
+      logger()->warn("message_dropped from=controller type={} error=\"unknown type\"", env.header.type);
+      proto::Unsupported u;
+      u.type = env.header.type;
+      link_->send(u, env.header.msg_id);
+    }
+  }
+}
+
+std::int64_t Agent::next_deadline(std::int64_t now) const {
+  std::int64_t d = now + 1000;  // never sleep longer than a second
+  for (std::int64_t x : {link_->next_deadline(), runner_->next_deadline(), next_sample_ms_})
+    if (x >= 0) d = std::min(d, x);
+  return d;
+}
+
+int Agent::run() {
+  signals::install({SIGTERM, SIGINT, SIGCHLD, SIGHUP});
+  logger()->info("agent_started name={} controller={} work_dir={} max_streams={} ffmpeg={}", opts_.name,
+                 opts_.controller, opts_.work_dir, opts_.max_streams, opts_.ffmpeg);
+  sample(clock::steady_ms());
+  std::vector<zmq::pollitem_t> items;
+  while (exit_code_ < 0) {
+    std::int64_t now = clock::steady_ms();
+    items.clear();
+    items.push_back({link_->socket().handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({nullptr, signals::fd(), ZMQ_POLLIN, 0});
+    runner_->add_poll_items(items);
+    const auto timeout = std::max<std::int64_t>(0, next_deadline(now) - now);
+    try {
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+    }
+    now = clock::steady_ms();
+    runner_->on_poll(items, 2, now);
+    if (items[1].revents & ZMQ_POLLIN)
+      for (int sig : signals::drain()) on_signal(sig, now);
+    while (auto frames = zio::try_recv(link_->socket())) {
+      auto parsed = wire::parse(std::move(*frames), false);
+      if (auto* fe = std::get_if<wire::FrameError>(&parsed)) {
+        logger()->warn("message_dropped from=controller error=\"{}\"", fe->message);
+        if (fe->code == proto::err::kVersion) {
+          logger()->error("protocol_mismatch error=\"{}\"", fe->message);
+          exit_code_ = kExitVersion;
+        }
+        continue;
+      }
+      on_message(std::get<wire::Envelope>(parsed), now);
+    }
+    runner_->reap(clock::wall_ms());
+    runner_->tick(now);
+    if (now >= next_sample_ms_) {
+      sample(now);
+      next_sample_ms_ = now + opts_.resource_monitor_interval_ms;
+    }
+    link_->tick(now, [this] { send_heartbeat(); });
+
+    if (exit_when_drained_ && runner_->size() == 0) {
+      if (drained_at_ < 0) {
+        drained_at_ = now;
+        logger()->info("drain_done pending_reports={}", link_->outbox_size());
+      }
+      if (link_->outbox_size() == 0 || now - drained_at_ > kFlushAfterDrainMs) exit_code_ = kExitOk;
+    }
+  }
+  logger()->info("agent_exit code={} unacknowledged_reports={}", exit_code_, link_->outbox_size());
+  return exit_code_;
+}
+
+}  // namespace ffleet::agent

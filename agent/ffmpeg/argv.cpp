@@ -1,0 +1,154 @@
+#include "ffmpeg/argv.hpp"
+
+#include <algorithm>
+
+namespace ffleet::agent::ffmpeg {
+namespace {
+
+bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
+
+bool ends_with(const std::string& s, std::string_view p) {
+  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Hardware H.264 encoders in order of preference; the encoder table of
+// issue 4 will replace this list.
+const std::vector<std::string>& hardware_h264() {
+  static const std::vector<std::string> kList = {"h264_nvenc", "h264_qsv", "h264_vaapi", "h264_videotoolbox",
+                                                 "h264_amf", "h264_v4l2m2m"};
+  return kList;
+}
+
+// Escapes a URL for the tee muxer's slave list, where | [ ] and \ are special.
+std::string tee_escape(const std::string& url) {
+  std::string out;
+  for (char c : url) {
+    if (c == '|' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+void video_encoder_options(std::vector<std::string>& a, const std::string& enc, bool live) {
+  if (enc == "libx264") {
+    // ultrafast keeps a live 720p30 at ~0.15 core; batch trades speed for size.
+    a.insert(a.end(), {"-preset", live ? "ultrafast" : "veryfast"});
+    if (live) a.insert(a.end(), {"-tune", "zerolatency"});
+    a.insert(a.end(), {"-sc_threshold", "0"});
+  } else if (enc == "h264_nvenc") {
+    a.insert(a.end(), {"-preset", live ? "p1" : "p4", "-no-scenecut", "1"});
+  } else if (enc == "h264_qsv") {
+    a.insert(a.end(), {"-preset", live ? "veryfast" : "medium"});
+  }
+}
+
+}  // namespace
+
+std::string output_format(const std::string& url) {
+  if (url == "null" || url == "-") return "null";
+  if (starts_with(url, "rtmp://") || starts_with(url, "rtmps://")) return "flv";
+  if (starts_with(url, "srt://") || starts_with(url, "udp://")) return "mpegts";
+  if (ends_with(url, ".m3u8")) return "hls";
+  return "";
+}
+
+Result<std::string> choose_encoder(const proto::StreamSpec& spec, const HostOffer& host) {
+  if (spec.encoder != "auto" && !spec.encoder.empty()) {
+    if (!has(host.encoders, spec.encoder))
+      return Result<std::string>::failure("encoder " + spec.encoder + " is not usable on this host");
+    return spec.encoder;
+  }
+  if (host.prefer_hardware)
+    for (const auto& e : hardware_h264())
+      if (has(host.encoders, e)) return e;
+  if (has(host.encoders, "libx264")) return std::string("libx264");
+  return Result<std::string>::failure("no H.264 encoder usable on this host (libx264 missing)");
+}
+
+std::string concat_list(const std::vector<std::string>& inputs) {
+  std::string out = "ffconcat version 1.0\n";
+  for (const auto& in : inputs) {
+    out += "file '";
+    for (char c : in) {
+      if (c == '\'') out += "'\\''";  // close quote, escaped quote, reopen
+      else out.push_back(c);
+    }
+    out += "'\n";
+  }
+  return out;
+}
+
+Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const std::string& progress_target,
+                   const std::string& playlist_path) {
+  if (spec.inputs.empty()) return Result<Plan>::failure("no input");
+  if (spec.outputs.empty()) return Result<Plan>::failure("no output");
+  if (spec.inputs.size() > 1 && playlist_path.empty())
+    return Result<Plan>::failure("several inputs need a playlist file");
+  const bool live = !spec.batch;
+  const bool lavfi = spec.input_format == "lavfi";
+  Plan p;
+  auto& a = p.args;
+  // No stdin (we are a daemon), no status line on stderr (progress goes to a
+  // pipe instead), progress every 0.5 s for liveness and speed.
+  a = {"-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-progress", progress_target,
+       "-stats_period", "0.5"};
+  if (live) a.push_back("-re");  // read at native rate: a live push, not a race
+  if (spec.loop && !lavfi) a.insert(a.end(), {"-stream_loop", "-1"});
+  if (spec.inputs.size() > 1) {
+    a.insert(a.end(), {"-f", "concat", "-safe", "0", "-i", playlist_path});
+  } else {
+    if (!spec.input_format.empty()) a.insert(a.end(), {"-f", spec.input_format});
+    a.insert(a.end(), {"-i", spec.inputs.front()});
+  }
+  // Video and, if there is any, audio of the first input.
+  a.insert(a.end(), {"-map", "0:v:0", "-map", "0:a:0?"});
+
+  // Without ffprobe (issue 4), auto copies only what is safe to copy: never a
+  // raw lavfi source.
+  const bool copy = spec.mode == "copy";
+  if (copy) {
+    a.insert(a.end(), {"-c", "copy"});
+    p.encoder = "copy";
+  } else {
+    auto enc = choose_encoder(spec, host);
+    if (!enc) return enc.status();
+    p.encoder = *enc;
+    a.insert(a.end(), {"-c:v", p.encoder});
+    video_encoder_options(a, p.encoder, live);
+    if (spec.video_bitrate_kbps > 0) {
+      const auto k = std::to_string(spec.video_bitrate_kbps) + "k";
+      const auto buf = std::to_string(spec.video_bitrate_kbps * 2) + "k";
+      a.insert(a.end(), {"-b:v", k, "-maxrate", k, "-bufsize", buf});
+    }
+    if (!spec.resolution.empty()) a.insert(a.end(), {"-s", spec.resolution});
+    if (spec.fps > 0) a.insert(a.end(), {"-r", std::to_string(spec.fps)});
+    // A keyframe every 2 s whatever the frame rate: what RTMP ingests expect.
+    a.insert(a.end(), {"-force_key_frames", "expr:gte(t,n_forced*2)", "-pix_fmt", "yuv420p"});
+    a.insert(a.end(), {"-c:a", "aac", "-b:a", "128k", "-ar", "44100"});
+  }
+
+  if (spec.outputs.size() == 1) {
+    const auto& out = spec.outputs.front();
+    const auto fmt = output_format(out);
+    if (!fmt.empty()) a.insert(a.end(), {"-f", fmt});
+    a.push_back(fmt == "null" ? "-" : out);
+  } else {
+    // One encode, several destinations; a failing one does not end the others.
+    std::string slaves;
+    for (const auto& out : spec.outputs) {
+      if (!slaves.empty()) slaves += "|";
+      auto fmt = output_format(out);
+      std::string opts = "onfail=ignore";
+      if (!fmt.empty()) opts = "f=" + fmt + ":" + opts;
+      slaves += "[" + opts + "]" + tee_escape(fmt == "null" ? "-" : out);
+    }
+    a.insert(a.end(), {"-f", "tee", slaves});
+  }
+  return p;
+}
+
+}  // namespace ffleet::agent::ffmpeg

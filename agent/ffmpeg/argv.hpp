@@ -1,0 +1,42 @@
+// The ffmpeg argument vector for a run, as a pure function of the stream
+// definition and what this host offers. Nothing here touches the system, so
+// every case is tested argument by argument (tests/unit/agent/argv_test.cpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ffleet/common/status.hpp"
+#include "ffleet/schema/protocol.hpp"
+
+namespace ffleet::agent::ffmpeg {
+
+struct HostOffer {
+  std::vector<std::string> encoders;  // usable video encoders on this host
+  bool prefer_hardware = true;
+};
+
+struct Plan {
+  std::vector<std::string> args;  // without argv[0]
+  std::string encoder;            // "copy" or the video encoder used
+};
+
+// The container ffmpeg must write for an output URL or path: "flv" for
+// rtmp(s), "mpegts" for srt/udp, "hls" for .m3u8, "null" for the null sink,
+// "" to let ffmpeg pick from a file's extension.
+std::string output_format(const std::string& url);
+
+// Chooses the video encoder: the one asked for if usable here, else (when
+// hardware is preferred) the first usable hardware H.264 encoder, else libx264.
+Result<std::string> choose_encoder(const proto::StreamSpec& spec, const HostOffer& host);
+
+// `progress_target` is where ffmpeg writes -progress blocks ("pipe:1").
+// `playlist_path` is the concat list for several inputs (written by the caller).
+Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const std::string& progress_target,
+                   const std::string& playlist_path = {});
+
+// The concat demuxer list for several inputs: one `file '...'` line each,
+// with single quotes escaped the way the concat demuxer reads them.
+std::string concat_list(const std::vector<std::string>& inputs);
+
+}  // namespace ffleet::agent::ffmpeg

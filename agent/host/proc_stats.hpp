@@ -1,0 +1,45 @@
+// pidusage-style figures read from /proc: CPU percent of one core and RSS of a
+// process group (ffmpeg and anything it spawned), and the host's CPU and
+// memory. The /proc root is a parameter so tests can read fixtures.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace ffleet::agent::host {
+
+struct GroupSample {
+  std::int64_t cpu_ticks = 0;  // utime + stime of every member, clock ticks
+  std::int64_t rss_bytes = 0;
+  int processes = 0;
+};
+
+struct HostSample {
+  std::int64_t busy_ticks = 0;
+  std::int64_t total_ticks = 0;
+  std::int64_t mem_total_bytes = 0;
+  std::int64_t mem_available_bytes = 0;
+  double load1 = 0;
+};
+
+class ProcReader {
+ public:
+  explicit ProcReader(std::string root = "/proc");
+
+  // Every process whose process group is `pgid`, by one scan of the root.
+  std::map<int, GroupSample> groups() const;
+  GroupSample group(int pgid) const;
+  HostSample host() const;
+
+  static long ticks_per_second();
+  static long page_size();
+
+ private:
+  std::string root_;
+};
+
+// CPU percent of one core between two samples `ms` apart (100 = one core busy).
+double cpu_percent(std::int64_t ticks_before, std::int64_t ticks_after, std::int64_t ms);
+
+}  // namespace ffleet::agent::host

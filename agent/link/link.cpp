@@ -1,0 +1,81 @@
+#include "link/link.hpp"
+
+#include "ffleet/common/clock.hpp"
+#include "ffleet/common/log.hpp"
+
+namespace ffleet::agent::link {
+namespace {
+auto logger() {
+  static auto l = log::get("agent.link");
+  return l;
+}
+}  // namespace
+
+Link::Link(zmq::context_t& ctx, std::string endpoint, std::string identity) : socket_(ctx, zmq::socket_type::dealer) {
+  socket_.set(zmq::sockopt::routing_id, identity);
+  socket_.set(zmq::sockopt::linger, 0);
+  // Queue nothing for a controller that is not connected: a stale burst of
+  // heartbeats after a reconnect helps nobody; the outbox resends what matters.
+  socket_.set(zmq::sockopt::immediate, 1);
+  socket_.set(zmq::sockopt::reconnect_ivl, 100);
+  socket_.set(zmq::sockopt::reconnect_ivl_max, 2000);
+  // Transport heartbeats notice a dead TCP peer (cut cable) that sends no RST.
+  socket_.set(zmq::sockopt::heartbeat_ivl, 1000);
+  socket_.set(zmq::sockopt::heartbeat_timeout, 3000);
+  socket_.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(proto::kMaxMessageBytes) * 2);
+  socket_.connect(endpoint);
+}
+
+std::int64_t Link::now_() { return clock::steady_ms(); }
+
+void Link::send_frames(const std::vector<std::string>& f) {
+  if (Status s = zio::send(socket_, f); !s) logger()->debug("send_failed error=\"{}\"", s.message());
+}
+
+void Link::on_registered(const proto::Registered& r, std::int64_t now_ms) {
+  if (!registered_) logger()->info("registered heartbeat_ms={} lost_after_ms={}", r.heartbeat_ms, r.lost_after_ms);
+  registered_ = true;
+  if (r.heartbeat_ms > 0) timing_.heartbeat_ms = r.heartbeat_ms;
+  if (r.lost_after_ms > 0) timing_.lost_after_ms = r.lost_after_ms;
+  last_heard_ms_ = now_ms;
+  next_heartbeat_ms_ = now_ms;
+  // Whatever the controller may have missed goes again now.
+  for (auto& [id, p] : outbox_) {
+    send_frames(p.frames);
+    p.last_sent_ms = now_ms;
+  }
+}
+
+void Link::tick(std::int64_t now_ms, const std::function<void()>& send_heartbeat) {
+  if (registered_ && now_ms - last_heard_ms_ > timing_.lost_after_ms) {
+    logger()->warn("controller_silent silent_ms={} action=reregister", now_ms - last_heard_ms_);
+    registered_ = false;
+    next_register_ms_ = now_ms;
+  }
+  if (!registered_) {
+    if (now_ms >= next_register_ms_ && make_register_) {
+      send(make_register_());
+      next_register_ms_ = now_ms + timing_.register_retry_ms;
+    }
+    return;
+  }
+  if (now_ms >= next_heartbeat_ms_) {
+    send_heartbeat();
+    next_heartbeat_ms_ = now_ms + timing_.heartbeat_ms;
+  }
+  for (auto& [id, p] : outbox_) {
+    if (now_ms - p.last_sent_ms >= timing_.resend_ms) {
+      send_frames(p.frames);
+      p.last_sent_ms = now_ms;
+    }
+  }
+}
+
+std::int64_t Link::next_deadline() const {
+  if (!registered_) return next_register_ms_;
+  std::int64_t d = std::min(next_heartbeat_ms_, last_heard_ms_ + timing_.lost_after_ms + 1);
+  for (const auto& [id, p] : outbox_) d = std::min(d, p.last_sent_ms + timing_.resend_ms);
+  return d;
+}
+
+}  // namespace ffleet::agent::link

@@ -1,0 +1,40 @@
+// The agent's settings: command line over environment over config file over
+// defaults. Parsing is separate from the daemon so it can be tested.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ffleet/common/status.hpp"
+
+namespace ffleet::agent {
+
+struct Options {
+  std::string controller = "tcp://127.0.0.1:7700";
+  std::string name;      // default: hostname
+  std::string work_dir;  // default: /tmp/ffleet-agent-NAME
+  std::int64_t max_streams = 0;  // default: CPU count
+  std::string ffmpeg = "ffmpeg";
+  std::string log_level = "info";
+  std::int64_t force_kill_timeout_ms = 5000;
+  std::int64_t resource_monitor_interval_ms = 30000;
+  std::int64_t resource_warning_cpu_percent = 80;
+  std::int64_t resource_warning_memory_mb = 500;
+  bool prefer_hardware_encoding = true;
+  bool hardware_encoder_fallback = true;
+  std::int64_t log_lines = 200;
+  std::int64_t detect_timeout_ms = 10000;
+};
+
+// Returns the options, or an error line; `exit_now` is set for --help/--version
+// (with the text to print in `message`).
+struct ParseOutcome {
+  Options options;
+  bool exit_now = false;
+  int exit_code = 0;
+  std::string message;
+};
+ParseOutcome parse_options(int argc, char** argv);
+
+}  // namespace ffleet::agent

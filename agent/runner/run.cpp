@@ -1,0 +1,302 @@
+#include "runner/run.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+
+#include <boost/process/args.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/pipe.hpp>
+#include <boost/process/start_dir.hpp>
+
+#include "ffleet/common/log.hpp"
+#include "ffleet/common/redact.hpp"
+#include "host/proc_stats.hpp"
+
+namespace bp = boost::process;
+
+namespace ffleet::agent::runner {
+namespace {
+
+auto logger() {
+  static auto l = log::get("agent.runner");
+  return l;
+}
+
+// Drops control characters and caps length so a stderr line is safe to log
+// and to carry on the wire.
+std::string clean_line(std::string s) {
+  constexpr std::size_t kMaxLine = 1000;
+  if (s.size() > kMaxLine) s.resize(kMaxLine);
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') c = ' ';
+  return s;
+}
+
+Status write_private_file(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::error("cannot write " + path + ": " + std::strerror(errno));
+  const ssize_t n = ::write(fd, text.data(), text.size());
+  ::close(fd);
+  if (n != static_cast<ssize_t>(text.size())) return Status::error("short write to " + path);
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunConfig& cfg, std::int64_t now_ms) {
+  std::unique_ptr<Run> r(new Run());
+  r->stream_id_ = cmd.stream_id;
+  r->attempt_ = cmd.attempt;
+  r->name_ = cmd.name;
+  r->cfg_ = cfg;
+  r->started_at_ms_ = now_ms;
+  for (const auto& o : cmd.spec.outputs)
+    for (auto& s : redact::secrets_of(o)) r->secrets_.push_back(std::move(s));
+  for (const auto& i : cmd.spec.inputs)
+    for (auto& s : redact::secrets_of(i)) r->secrets_.push_back(std::move(s));
+
+  if (cmd.spec.inputs.size() > 1) {
+    r->playlist_ = cfg.work_dir + "/playlist_" + std::to_string(cmd.stream_id) + "_" + std::to_string(cmd.attempt) + ".txt";
+    if (Status s = write_private_file(r->playlist_, ffmpeg::concat_list(cmd.spec.inputs)); !s) return s;
+  }
+  auto plan = ffmpeg::build(cmd.spec, cfg.host, "pipe:1", r->playlist_);
+  if (!plan) return plan.status();
+  r->encoder_ = plan->encoder;
+
+  // Close-on-exec on both ends so no other child inherits them; dup2 onto
+  // fd 1/2 in this child clears the flag where it is needed.
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return Status::error(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    return Status::error(std::string("pipe: ") + std::strerror(errno));
+  }
+  bp::pipe pout(out[0], out[1]);
+  bp::pipe perr(err[0], err[1]);
+  const pid_t agent_pid = ::getpid();
+  std::error_code ec;
+  r->child_ = bp::child(
+      bp::exe = cfg.ffmpeg, bp::args = plan->args, bp::std_in < bp::null, bp::std_out > pout, bp::std_err > perr,
+      bp::start_dir = cfg.work_dir,
+      bp::extend::on_exec_setup = [agent_pid](auto&) {
+        // Own process group: signals reach ffmpeg and anything it spawns.
+        ::setpgid(0, 0);
+        // Die with the agent, so a SIGKILLed agent leaves no ffmpeg behind.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != agent_pid) ::_exit(127);
+        ::signal(SIGPIPE, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      },
+      ec);
+  if (ec) return Status::error("cannot start " + cfg.ffmpeg + ": " + ec.message());
+  r->pid_ = r->child_.id();
+  // Also from the parent, so a signal sent right after spawn finds the group.
+  ::setpgid(r->pid_, r->pid_);
+  r->out_fd_ = pout.native_source();
+  r->err_fd_ = perr.native_source();
+  pout.assign_source(-1);
+  perr.assign_source(-1);
+  ::fcntl(r->out_fd_, F_SETFL, O_NONBLOCK);
+  ::fcntl(r->err_fd_, F_SETFL, O_NONBLOCK);
+
+  std::string shown;
+  for (const auto& a : plan->args) shown += " " + redact::scrub(a, r->secrets_);
+  logger()->info("run_spawned stream={} run={} pid={} encoder={}", r->stream_id_, r->attempt_, r->pid_, r->encoder_);
+  logger()->debug("run_argv stream={} run={} argv={}{}", r->stream_id_, r->attempt_, cfg.ffmpeg, shown);
+  return r;
+}
+
+Run::~Run() {
+  if (!exited_ && pid_ > 0) {
+    // Only reached if the agent is tearing down with runs alive: never leave one.
+    signal_group(SIGKILL);
+    std::error_code ec;
+    child_.wait(ec);
+  }
+  if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
+  if (!playlist_.empty()) ::unlink(playlist_.c_str());
+}
+
+void Run::signal_group(int sig) {
+  if (pid_ > 0) ::kill(-pid_, sig);
+}
+
+void Run::request_stop(std::int64_t now_ms, const std::string& reason) {
+  if (exited_ || stop_requested_at_ >= 0) return;
+  stop_requested_at_ = now_ms;
+  stop_reason_ = reason;
+  logger()->info("run_stopping stream={} run={} pid={} reason={}", stream_id_, attempt_, pid_, reason);
+  signal_group(SIGTERM);
+}
+
+void Run::kill_now() {
+  if (exited_) return;
+  if (stop_requested_at_ < 0) stop_requested_at_ = 0;
+  force_killed_ = true;
+  logger()->warn("run_force_kill stream={} run={} pid={} why=second_signal", stream_id_, attempt_, pid_);
+  signal_group(SIGKILL);
+}
+
+std::int64_t Run::next_deadline() const {
+  if (exited_ || stop_requested_at_ < 0 || force_killed_) return -1;
+  if (!second_term_sent_) return stop_requested_at_ + cfg_.second_term_ms;
+  return stop_requested_at_ + cfg_.force_kill_ms;
+}
+
+void Run::tick(std::int64_t now_ms) {
+  if (exited_ || stop_requested_at_ < 0 || force_killed_) return;
+  if (!second_term_sent_ && now_ms >= stop_requested_at_ + cfg_.second_term_ms) {
+    second_term_sent_ = true;
+    signal_group(SIGTERM);
+  }
+  if (now_ms >= stop_requested_at_ + cfg_.force_kill_ms) {
+    force_killed_ = true;
+    logger()->warn("run_force_kill stream={} run={} pid={} after_ms={}", stream_id_, attempt_, pid_,
+                   now_ms - stop_requested_at_);
+    signal_group(SIGKILL);
+  }
+}
+
+void Run::on_readable(int fd) {
+  if (fd == out_fd_) read_fd(out_fd_, false);
+  else if (fd == err_fd_) read_fd(err_fd_, true);
+}
+
+void Run::read_fd(int& fd, bool is_stderr) {
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      if (!is_stderr) {
+        progress_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+        continue;
+      }
+      for (ssize_t i = 0; i < n; ++i) {
+        const char c = buf[i];
+        if (c == '\n' || c == '\r') {
+          if (!err_partial_.empty()) add_stderr_line(std::move(err_partial_));
+          err_partial_.clear();
+        } else if (err_partial_.size() < 4096) {
+          err_partial_.push_back(c);
+        }
+      }
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    // EOF or error: this pipe is done.
+    ::close(fd);
+    fd = -1;
+    if (is_stderr && !err_partial_.empty()) {
+      add_stderr_line(std::move(err_partial_));
+      err_partial_.clear();
+    }
+    return;
+  }
+}
+
+void Run::add_stderr_line(std::string line) {
+  line = redact::scrub(clean_line(std::move(line)), secrets_);
+  logger()->debug("ffmpeg stream={} run={} | {}", stream_id_, attempt_, line);
+  err_tail_.push_back(std::move(line));
+  while (err_tail_.size() > cfg_.log_lines) err_tail_.pop_front();
+}
+
+bool Run::reap() {
+  if (exited_) return true;
+  const pid_t r = ::waitpid(pid_, &wait_status_, WNOHANG);
+  if (r != pid_) return false;
+  exited_ = true;
+  // boost's child must not wait or kill a pid we have reaped.
+  child_.detach();
+  // Whatever the process wrote before exiting is still in the pipes.
+  if (out_fd_ >= 0) read_fd(out_fd_, false);
+  if (err_fd_ >= 0) read_fd(err_fd_, true);
+  // Anything left in the group (a grandchild) goes with its leader.
+  signal_group(SIGKILL);
+  if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
+  out_fd_ = err_fd_ = -1;
+  return true;
+}
+
+void Run::sample(std::int64_t cpu_ticks, std::int64_t rss_bytes, std::int64_t now_ms) {
+  if (last_cpu_ticks_ >= 0) cpu_percent_ = host::cpu_percent(last_cpu_ticks_, cpu_ticks, now_ms - last_sample_ms_);
+  last_cpu_ticks_ = cpu_ticks;
+  last_sample_ms_ = now_ms;
+  rss_bytes_ = rss_bytes;
+}
+
+proto::RunStarted Run::started_report() const {
+  proto::RunStarted m;
+  m.stream_id = stream_id_;
+  m.attempt = attempt_;
+  m.pid = pid_;
+  m.encoder = encoder_;
+  m.started_at_ms = started_at_ms_;
+  return m;
+}
+
+proto::RunReport Run::report() const {
+  proto::RunReport m;
+  m.stream_id = stream_id_;
+  m.attempt = attempt_;
+  m.pid = pid_;
+  m.encoder = encoder_;
+  m.started_at_ms = started_at_ms_;
+  m.cpu_percent = cpu_percent_;
+  m.rss_bytes = rss_bytes_;
+  const auto& p = progress_.latest();
+  m.fps = p.fps;
+  m.speed = p.speed;
+  m.frames = p.frame;
+  m.drop_frames = p.drop_frames;
+  m.dup_frames = p.dup_frames;
+  m.bitrate_kbps = p.bitrate_kbps;
+  m.out_time_ms = p.out_time_ms;
+  m.stopping = stopping();
+  return m;
+}
+
+proto::RunExited Run::exit_report(std::int64_t now_ms) const {
+  proto::RunExited m;
+  m.stream_id = stream_id_;
+  m.attempt = attempt_;
+  m.ended_at_ms = now_ms;
+  if (WIFEXITED(wait_status_)) {
+    m.exit_code = WEXITSTATUS(wait_status_);
+  } else if (WIFSIGNALED(wait_status_)) {
+    m.signal = WTERMSIG(wait_status_);
+  }
+  if (force_killed_) m.reason = "force_killed";
+  else if (stopping()) m.reason = "stopped";
+  else m.reason = "exited";
+  if (m.reason == "exited" && m.exit_code != 0) {
+    // The last line ffmpeg wrote is nearly always the one that says why.
+    m.error = err_tail_.empty() ? "" : err_tail_.back();
+    if (m.error.empty())
+      m.error = m.signal != 0 ? "killed by signal " + std::to_string(m.signal)
+                              : "exited with code " + std::to_string(m.exit_code);
+  }
+  const std::size_t n = std::min<std::size_t>(err_tail_.size(), 20);
+  m.stderr_tail.assign(err_tail_.end() - static_cast<std::ptrdiff_t>(n), err_tail_.end());
+  return m;
+}
+
+std::vector<std::string> Run::tail(std::size_t n) const {
+  n = std::min(n, err_tail_.size());
+  return {err_tail_.end() - static_cast<std::ptrdiff_t>(n), err_tail_.end()};
+}
+
+}  // namespace ffleet::agent::runner

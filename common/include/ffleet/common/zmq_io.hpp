@@ -1,0 +1,22 @@
+// Thin adapters around cppzmq: multipart send and non-blocking receive as
+// vectors of strings, catching cppzmq's exceptions at this edge.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "ffleet/common/status.hpp"
+
+namespace ffleet::zio {
+
+// Sends all frames; `peer` (non-empty on ROUTER) is prepended as the routing id.
+// Never blocks: a full queue or an unroutable peer is an error value.
+Status send(zmq::socket_ref s, const std::vector<std::string>& frames, const std::string& peer = {});
+
+// One whole multipart message if one is waiting, else nullopt.
+std::optional<std::vector<std::string>> try_recv(zmq::socket_ref s);
+
+}  // namespace ffleet::zio

@@ -1,0 +1,35 @@
+#include "ffleet/common/zmq_io.hpp"
+
+namespace ffleet::zio {
+
+Status send(zmq::socket_ref s, const std::vector<std::string>& frames, const std::string& peer) {
+  try {
+    const std::size_t n = frames.size() + (peer.empty() ? 0 : 1);
+    std::size_t i = 0;
+    auto flags = [&] { return ++i < n ? zmq::send_flags::sndmore | zmq::send_flags::dontwait : zmq::send_flags::dontwait; };
+    if (!peer.empty() && !s.send(zmq::buffer(peer), flags())) return Status::error("send would block");
+    for (const auto& f : frames)
+      if (!s.send(zmq::buffer(f), flags())) return Status::error("send would block");
+    return Status::ok();
+  } catch (const zmq::error_t& e) {
+    return Status::error(e.what());
+  }
+}
+
+std::optional<std::vector<std::string>> try_recv(zmq::socket_ref s) {
+  std::vector<std::string> out;
+  try {
+    zmq::message_t msg;
+    if (!s.recv(msg, zmq::recv_flags::dontwait)) return std::nullopt;
+    out.emplace_back(msg.to_string());
+    while (msg.more()) {
+      if (!s.recv(msg)) break;
+      out.emplace_back(msg.to_string());
+    }
+  } catch (const zmq::error_t&) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace ffleet::zio

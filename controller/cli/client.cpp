@@ -1,0 +1,53 @@
+#include "client.hpp"
+
+#include "ffleet/common/clock.hpp"
+
+namespace ffleet::cli {
+
+Client::Client(std::string endpoint, std::chrono::milliseconds timeout)
+    : endpoint_(std::move(endpoint)), timeout_(timeout), ctx_(1), sock_(ctx_, zmq::socket_type::dealer) {
+  sock_.set(zmq::sockopt::linger, 0);
+}
+
+std::variant<proto::Reply, CallError> Client::exchange(const std::vector<std::string>& frames) {
+  try {
+    sock_.connect(endpoint_);
+  } catch (const zmq::error_t& e) {
+    return CallError{kExitUsage, "bad controller endpoint " + endpoint_ + ": " + e.what()};
+  }
+  if (Status s = zio::send(sock_, frames); !s)
+    return CallError{kExitUnreachable, "cannot send to controller at " + endpoint_ + ": " + s.message()};
+  const std::int64_t deadline = clock::steady_ms() + timeout_.count();
+  for (;;) {
+    const std::int64_t left = deadline - clock::steady_ms();
+    if (left <= 0) break;
+    zmq::pollitem_t item{sock_.handle(), 0, ZMQ_POLLIN, 0};
+    try {
+      zmq::poll(&item, 1, std::chrono::milliseconds(left));
+    } catch (const zmq::error_t&) {
+      continue;  // EINTR
+    }
+    auto got = zio::try_recv(sock_);
+    if (!got) continue;
+    auto parsed = wire::parse(std::move(*got), false);
+    if (auto* fe = std::get_if<wire::FrameError>(&parsed))
+      return CallError{kExitProtocol, "bad answer from controller at " + endpoint_ + ": " + fe->message};
+    const auto& env = std::get<wire::Envelope>(parsed);
+    if (env.header.in_reply_to != 1) continue;  // not ours
+    if (env.type() == proto::MsgType::Error) {
+      auto e = wire::decode<proto::ErrorMsg>(env);
+      const bool version = e && e->code == proto::err::kVersion;
+      return CallError{version ? kExitProtocol : kExitRefused,
+                       "controller refused the request: " + (e ? e->message : e.error())};
+    }
+    if (env.type() == proto::MsgType::Unsupported)
+      return CallError{kExitProtocol, "the controller at " + endpoint_ + " does not support this command (older version?)"};
+    auto r = wire::decode<proto::Reply>(env);
+    if (!r) return CallError{kExitProtocol, "bad answer from controller: " + r.error()};
+    return *r;
+  }
+  return CallError{kExitUnreachable, "controller at " + endpoint_ + " unreachable: no answer within " +
+                                         std::to_string(timeout_.count()) + " ms"};
+}
+
+}  // namespace ffleet::cli

@@ -1,0 +1,44 @@
+// The CLI's one exchange with the controller: send a request, wait for the
+// matching Reply until the deadline. Never hangs, never retries on its own
+// (a retried start could start twice).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "ffleet/common/codec.hpp"
+#include "ffleet/common/zmq_io.hpp"
+
+namespace ffleet::cli {
+
+// Process exit codes of `ffleet`.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRefused = 1;      // the controller said no
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitUnreachable = 3;  // no answer within --timeout-ms
+inline constexpr int kExitProtocol = 4;     // a controller of another version, or garbage
+
+struct CallError {
+  int exit_code;
+  std::string message;
+};
+
+class Client {
+ public:
+  Client(std::string endpoint, std::chrono::milliseconds timeout);
+
+  template <class M> std::variant<proto::Reply, CallError> call(const M& m) {
+    return exchange(wire::message(m, 1));
+  }
+
+ private:
+  std::variant<proto::Reply, CallError> exchange(const std::vector<std::string>& frames);
+  std::string endpoint_;
+  std::chrono::milliseconds timeout_;
+  zmq::context_t ctx_;
+  zmq::socket_t sock_;
+};
+
+}  // namespace ffleet::cli

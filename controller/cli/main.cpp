@@ -1,0 +1,266 @@
+// ffleet: the command-line client of the controller. See DESIGN.md's
+// Contract for the commands; exit codes are in client.hpp.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "client.hpp"
+#include "ffleet/common/clock.hpp"
+#include "ffleet/common/env.hpp"
+#include "ffleet/common/timeparse.hpp"
+#include "output.hpp"
+
+namespace {
+
+using namespace ffleet;
+
+std::string login_name() {
+  if (auto u = env::text("FFLEET_USER")) return *u;
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) return pw->pw_name;
+  return "unknown";
+}
+
+int die(int code, const std::string& msg) {
+  std::fprintf(stderr, "ffleet: %s\n", msg.c_str());
+  return code;
+}
+
+struct Globals {
+  std::string controller;
+  std::string user;
+  bool json = false;
+  std::int64_t timeout_ms = 3000;
+};
+
+struct AddArgs {
+  std::string name;
+  proto::StreamSpec spec;
+  std::string start_at, end_at, duration;
+  std::string bitrate;
+};
+
+// Sends one request and prints the answer with `print`; returns the exit code.
+template <class M, class Print> int run(const Globals& g, const M& req, Print&& print) {
+  cli::Client client(g.controller, std::chrono::milliseconds(g.timeout_ms));
+  auto out = client.call(req);
+  if (auto* e = std::get_if<cli::CallError>(&out)) return die(e->exit_code, e->message);
+  const auto& r = std::get<proto::Reply>(out);
+  if (!r.ok) return die(cli::kExitRefused, r.error);
+  print(r);
+  return cli::kExitOk;
+}
+
+void print_lines(const Globals& g, const proto::Reply& r) {
+  if (g.json) {
+    std::cout << nlohmann::json({{"ok", true}, {"message", r.lines.empty() ? "" : r.lines.front()}}).dump() << "\n";
+    return;
+  }
+  for (const auto& l : r.lines) std::cout << l << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Globals g;
+  g.controller = env::text("FFLEET_CONTROLLER").value_or("tcp://127.0.0.1:7700");
+  g.user = login_name();
+
+  CLI::App app{"ffleet: run ffmpeg streams across a fleet of hosts"};
+  app.set_version_flag("--version", "ffleet 0.1.0");
+  app.add_option("--controller", g.controller, "controller endpoint (env FFLEET_CONTROLLER)");
+  app.add_flag("--json", g.json, "print JSON for scripts");
+  app.add_option("--user", g.user, "act as this user (env FFLEET_USER, else the login name)");
+  app.add_option("--timeout-ms", g.timeout_ms, "give up on the controller after this long")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{600000}));
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  // stream ...
+  auto* stream = app.add_subcommand("stream", "define, start, stop and inspect streams");
+  stream->require_subcommand(1);
+  stream->fallthrough();
+  AddArgs add;
+  add.spec.inputs.clear();
+  auto* s_add = stream->add_subcommand("add", "define a stream; prints its id");
+  s_add->add_option("name", add.name, "stream name")->required();
+  s_add->add_option("--input", add.spec.inputs, "input file, URL or lavfi graph (repeat for a playlist)")->required();
+  s_add->add_option("--input-format", add.spec.input_format, "input format, e.g. lavfi");
+  s_add->add_flag("--loop", add.spec.loop, "loop the input(s) forever");
+  s_add->add_flag("--shuffle", add.spec.shuffle, "shuffle the playlist");
+  s_add->add_option("--output", add.spec.outputs, "output URL or file (repeat for several)")->required();
+  s_add->add_option("--mode", add.spec.mode, "auto, copy or transcode")->check(CLI::IsMember({"auto", "copy", "transcode"}));
+  s_add->add_option("--encoder", add.spec.encoder, "auto or an ffmpeg encoder name");
+  s_add->add_option("--video-bitrate", add.spec.video_bitrate_kbps, "video bitrate in kbit/s")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+  s_add->add_option("--resolution", add.spec.resolution, "WxH");
+  s_add->add_option("--fps", add.spec.fps, "frames per second")->check(CLI::Range(std::int64_t{1}, std::int64_t{240}));
+  s_add->add_option("--start-at", add.start_at, "TIME: ISO 8601 or +90s");
+  auto* end_opt = s_add->add_option("--end-at", add.end_at, "TIME: ISO 8601 or +2h");
+  s_add->add_option("--duration", add.duration, "DUR: 90s, 15m, 2h, 1h30m")->excludes(end_opt);
+  s_add->add_option("--repeat", add.spec.repeat, "daily or weekly:mon,wed,...");
+  s_add->add_flag("--batch", add.spec.batch, "a finite transcode, as fast as the host allows");
+  s_add->add_option("--on-host-lost", add.spec.on_host_lost, "failover, wait or fence")
+      ->check(CLI::IsMember({"failover", "wait", "fence"}));
+
+  std::string ref, action;
+  std::int64_t tail = 50;
+  for (const char* a : {"start", "stop", "rm", "show", "logs"}) {
+    auto* sc = stream->add_subcommand(a, std::string(a) + " a stream");
+    sc->add_option("stream", ref, "stream id or name")->required();
+    if (std::string(a) == "logs")
+      sc->add_option("--tail", tail, "last N lines")->check(CLI::Range(std::int64_t{1}, std::int64_t{10000}));
+    sc->callback([&action, a] { action = a; });
+  }
+  auto* s_ls = stream->add_subcommand("ls", "list streams");
+
+  // agent ...
+  auto* agent = app.add_subcommand("agent", "list, drain and resume agents");
+  agent->require_subcommand(1);
+  agent->fallthrough();
+  auto* a_ls = agent->add_subcommand("ls", "list agents");
+  std::string agent_name;
+  auto* a_drain = agent->add_subcommand("drain", "stop giving an agent new streams");
+  a_drain->add_option("name", agent_name)->required();
+  auto* a_resume = agent->add_subcommand("resume", "let a drained agent take streams again");
+  a_resume->add_option("name", agent_name)->required();
+
+  // limits ...
+  auto* limits = app.add_subcommand("limits", "show or set concurrency limits");
+  limits->require_subcommand(1);
+  limits->fallthrough();
+  auto* l_show = limits->add_subcommand("show", "show the limits");
+  auto* l_set = limits->add_subcommand("set", "change the limits (persistent)");
+  proto::LimitsSet lset;
+  l_set->add_option("--global", lset.global, "streams running at once in the whole fleet")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}));
+  l_set->add_option("--per-user", lset.per_user, "streams running at once per user")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}));
+  auto* lu = l_set->add_option("--user", lset.target_user, "the user whose own limit --max sets");
+  l_set->add_option("--max", lset.target_max, "the limit for --user")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}))
+      ->needs(lu);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    std::cout << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << e.what() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    // One line: CLI11's message, which names the option.
+    return die(cli::kExitUsage, e.what());
+  }
+
+  if (s_add->parsed()) {
+    proto::StreamAdd m;
+    m.user = g.user;
+    m.name = add.name;
+    m.spec = add.spec;
+    const std::int64_t now = clock::wall_ms();
+    if (!add.start_at.empty()) {
+      auto t = timeparse::time_ms(add.start_at, now);
+      if (!t) return die(cli::kExitUsage, "--start-at: " + t.error());
+      m.spec.start_at_ms = *t;
+    }
+    if (!add.end_at.empty()) {
+      auto t = timeparse::time_ms(add.end_at, now);
+      if (!t) return die(cli::kExitUsage, "--end-at: " + t.error());
+      m.spec.end_at_ms = *t;
+    }
+    if (!add.duration.empty()) {
+      auto d = timeparse::duration_ms(add.duration);
+      if (!d) return die(cli::kExitUsage, "--duration: " + d.error());
+      m.spec.duration_ms = *d;
+    }
+    return run(g, m, [&](const proto::Reply& r) {
+      if (g.json) std::cout << nlohmann::json({{"id", r.id}}).dump() << "\n";
+      else std::cout << r.id << "\n";
+    });
+  }
+  if (action == "start" || action == "stop" || action == "rm") {
+    proto::StreamAction m;
+    m.user = g.user;
+    m.ref = ref;
+    m.action = action;
+    return run(g, m, [&](const proto::Reply& r) { print_lines(g, r); });
+  }
+  if (action == "show") {
+    proto::StreamShow m;
+    m.user = g.user;
+    m.ref = ref;
+    return run(g, m, [&](const proto::Reply& r) {
+      if (r.streams.empty()) return;
+      if (g.json) std::cout << cli::stream_json(r.streams.front(), true).dump(2) << "\n";
+      else std::cout << cli::stream_details(r.streams.front());
+    });
+  }
+  if (action == "logs") {
+    proto::StreamLogs m;
+    m.user = g.user;
+    m.ref = ref;
+    m.tail = tail;
+    return run(g, m, [&](const proto::Reply& r) {
+      if (g.json) std::cout << nlohmann::json({{"lines", r.lines}}).dump() << "\n";
+      else
+        for (const auto& l : r.lines) std::cout << l << "\n";
+    });
+  }
+  if (s_ls->parsed()) {
+    proto::StreamList m;
+    m.user = g.user;
+    return run(g, m, [&](const proto::Reply& r) {
+      if (!g.json) {
+        std::cout << cli::stream_table(r.streams);
+        return;
+      }
+      auto a = nlohmann::json::array();
+      for (const auto& s : r.streams) a.push_back(cli::stream_json(s, false));
+      std::cout << a.dump(2) << "\n";
+    });
+  }
+  if (a_ls->parsed()) {
+    proto::AgentList m;
+    m.user = g.user;
+    return run(g, m, [&](const proto::Reply& r) {
+      if (!g.json) {
+        std::cout << cli::agent_table(r.agents);
+        return;
+      }
+      auto a = nlohmann::json::array();
+      for (const auto& x : r.agents) a.push_back(cli::agent_json(x));
+      std::cout << a.dump(2) << "\n";
+    });
+  }
+  if (a_drain->parsed() || a_resume->parsed()) {
+    proto::AgentAction m;
+    m.user = g.user;
+    m.name = agent_name;
+    m.action = a_drain->parsed() ? "drain" : "resume";
+    return run(g, m, [&](const proto::Reply& r) { print_lines(g, r); });
+  }
+  if (l_show->parsed() || l_set->parsed()) {
+    auto print = [&](const proto::Reply& r) {
+      if (g.json) std::cout << cli::limits_json(r.limits).dump(2) << "\n";
+      else std::cout << cli::limits_text(r.limits);
+    };
+    if (l_show->parsed()) {
+      proto::LimitsShow m;
+      m.user = g.user;
+      return run(g, m, print);
+    }
+    if (lset.global < 0 && lset.per_user < 0 && lset.target_user.empty())
+      return die(cli::kExitUsage, "limits set: give --global, --per-user or --user with --max");
+    lset.user = g.user;
+    return run(g, lset, print);
+  }
+  return die(cli::kExitUsage, "nothing to do; see ffleet --help");
+}

@@ -1,0 +1,26 @@
+// How the CLI prints what the controller sent: aligned tables for people,
+// JSON (the fields in DESIGN.md's Contract) for scripts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ffleet/schema/protocol.hpp"
+
+namespace ffleet::cli {
+
+nlohmann::json stream_json(const proto::StreamView& s, bool with_detail);
+nlohmann::json agent_json(const proto::AgentView& a);
+nlohmann::json limits_json(const proto::LimitsView& l);
+
+std::string stream_table(const std::vector<proto::StreamView>& streams);
+std::string stream_details(const proto::StreamView& s);
+std::string agent_table(const std::vector<proto::AgentView>& agents);
+std::string limits_text(const proto::LimitsView& l);
+
+// A plain table: columns padded to their widest cell.
+std::string table(const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace ffleet::cli

@@ -1,0 +1,255 @@
+// CLI requests: each answered with one Reply after its change is stored.
+#include "ffleet/common/clock.hpp"
+#include "ffleet/common/log.hpp"
+#include "loop/controller.hpp"
+#include "streams/validate.hpp"
+
+namespace ffleet::controller {
+namespace {
+auto logger() {
+  static auto l = log::get("controller.cli");
+  return l;
+}
+
+proto::Reply fail(std::string e) {
+  proto::Reply r;
+  r.ok = false;
+  r.error = std::move(e);
+  return r;
+}
+
+proto::Reply ok_line(std::string line) {
+  proto::Reply r;
+  r.lines.push_back(std::move(line));
+  return r;
+}
+
+// Every CLI request carries `user`; decode it, then ask auth who that is.
+template <class M> Result<std::pair<M, auth::Caller>> decode_request(const wire::Envelope& env) {
+  auto m = wire::decode<M>(env);
+  if (!m) return m.status();
+  auto c = auth::identify(m->user, /*zap_user_id=*/"");
+  if (!c) return c.status();
+  return std::make_pair(std::move(*m), std::move(*c));
+}
+}  // namespace
+
+void Controller::on_cli_message(const wire::Envelope& env) {
+  using proto::MsgType;
+  auto answer = [&](const proto::Reply& r) { send_to(env.peer, r, env.header.msg_id); };
+  auto handle = [&]<class M>(auto&& fn) {
+    auto req = decode_request<M>(env);
+    if (!req) {
+      logger()->warn("request_refused peer={} error=\"{}\"", env.peer, req.error());
+      return answer(fail(req.error()));
+    }
+    answer(fn(req->first, req->second));
+  };
+  switch (env.type()) {
+    case MsgType::StreamAdd:
+      return handle.template operator()<proto::StreamAdd>(
+          [&](const proto::StreamAdd& m, const auth::Caller& c) { return stream_add(c, m); });
+    case MsgType::StreamAction:
+      return handle.template operator()<proto::StreamAction>(
+          [&](const proto::StreamAction& m, const auth::Caller& c) { return stream_action(c, m); });
+    case MsgType::StreamList:
+      return handle.template operator()<proto::StreamList>([&](const proto::StreamList&, const auth::Caller&) {
+        proto::Reply r;
+        for (const auto& s : store_.streams()) r.streams.push_back(view(s, false));
+        return r;
+      });
+    case MsgType::StreamShow:
+      return handle.template operator()<proto::StreamShow>([&](const proto::StreamShow& m, const auth::Caller&) {
+        auto s = store_.find_stream(m.ref);
+        if (!s) return fail("no stream " + m.ref);
+        proto::Reply r;
+        r.streams.push_back(view(*s, true));
+        return r;
+      });
+    case MsgType::StreamLogs: {
+      auto req = decode_request<proto::StreamLogs>(env);
+      if (!req) return answer(fail(req.error()));
+      if (auto r = stream_logs(env, req->first)) answer(*r);
+      return;  // else answered when the agent replies
+    }
+    case MsgType::AgentList:
+      return handle.template operator()<proto::AgentList>([&](const proto::AgentList&, const auth::Caller&) {
+        proto::Reply r;
+        const auto active = store_.active_per_agent();
+        for (const auto* a : registry_.all()) r.agents.push_back(agent_view(*a, active));
+        return r;
+      });
+    case MsgType::AgentAction:
+      return handle.template operator()<proto::AgentAction>(
+          [&](const proto::AgentAction& m, const auth::Caller&) { return agent_action(m); });
+    case MsgType::LimitsShow:
+      return handle.template operator()<proto::LimitsShow>(
+          [&](const proto::LimitsShow&, const auth::Caller&) { return limits_show(); });
+    case MsgType::LimitsSet:
+      return handle.template operator()<proto::LimitsSet>(
+          [&](const proto::LimitsSet& m, const auth::Caller&) { return limits_set(m); });
+    default: {
+      logger()->warn("message_dropped peer={} type={} error=\"unknown type\"", env.peer, env.header.type);
+      proto::Unsupported u;
+      u.type = env.header.type;
+      send_to(env.peer, u, env.header.msg_id);
+    }
+  }
+}
+
+proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAdd& m) {
+  if (Status s = streams::validate_name(m.name); !s) return fail(s.message());
+  if (Status s = streams::validate_spec(m.spec); !s) return fail(s.message());
+  StreamRow row;
+  row.name = m.name;
+  row.owner = c.user;
+  row.spec = m.spec;
+  row.created_at_ms = row.updated_at_ms = clock::wall_ms();
+  auto id = store_.insert_stream(row);
+  if (!id) return fail(id.error());
+  logger()->info("stream_added stream={} name={} owner={}", *id, m.name, c.user);
+  proto::Reply r;
+  r.id = *id;
+  return r;
+}
+
+proto::Reply Controller::stream_action(const auth::Caller& c, const proto::StreamAction& m) {
+  auto s = store_.find_stream(m.ref);
+  if (!s) return fail("no stream " + m.ref);
+  logger()->info("stream_{} stream={} by={}", m.action, s->id, c.user);
+  if (m.action == "start") return stream_start(*s);
+  if (m.action == "stop") return stream_stop(*s);
+  if (m.action == "rm") return stream_rm(*s);
+  return fail("unknown action " + m.action + " (start, stop, rm)");
+}
+
+proto::Reply Controller::stream_start(StreamRow& s) {
+  if (s.desired == "running" && (s.holds_process() || s.state == state::kPending))
+    return ok_line(s.name + " is already " + s.state);
+  if (s.state == state::kStopping)
+    return fail(s.name + " is still stopping; start it again once it has stopped");
+  auto lim = current_limits();
+  if (Status ok = limits::admit(lim, {store_.running_total(), store_.running_per_owner()}, s.owner); !ok) {
+    logger()->warn("start_refused stream={} why=\"{}\"", s.id, ok.message());
+    return fail(ok.message());
+  }
+  s.desired = "running";
+  s.last_error.clear();
+  if (Status st = place(s); !st) return fail("cannot store the change: " + st.message());
+  if (s.state == state::kPending) return ok_line(s.name + " pending: waiting for " + s.waiting_for);
+  return ok_line(s.name + " starting on " + s.agent + " (run " + std::to_string(s.attempt) + ")");
+}
+
+proto::Reply Controller::stream_stop(StreamRow& s) {
+  s.desired = "stopped";
+  const bool live = s.state == state::kStarting || s.state == state::kRunning;
+  if (live) s.state = state::kStopping;
+  else if (s.state == state::kPending || s.state == state::kScheduled) s.state = state::kStopped;
+  if (s.state != state::kStopping) s.waiting_for.clear();
+  if (Status st = save(s); !st) return fail("cannot store the change: " + st.message());
+  if (live) {
+    send_stop(s.agent, s.id, s.attempt, "user_stop");
+    last_command_ms_[s.id] = clock::steady_ms();
+    return ok_line(s.name + " stopping");
+  }
+  return ok_line(s.name + " is " + s.state);
+}
+
+proto::Reply Controller::stream_rm(StreamRow& s) {
+  if (s.holds_process()) return fail(s.name + " is " + s.state + "; stop it before removing it");
+  if (Status st = store_.delete_stream(s.id); !st) return fail("cannot store the change: " + st.message());
+  return ok_line(s.name + " removed");
+}
+
+std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, const proto::StreamLogs& m) {
+  auto s = store_.find_stream(m.ref);
+  if (!s) return fail("no stream " + m.ref);
+  const std::int64_t tail = std::clamp<std::int64_t>(m.tail, 1, 10000);
+  const auto* a = registry_.find(s->agent);
+  if (s->holds_process() && a && a->connected) {
+    proto::LogsRequest req;
+    req.stream_id = s->id;
+    req.attempt = s->attempt;
+    req.tail = tail;
+    const std::uint64_t id = next_id_;
+    send_to(s->agent, req);
+    // Two heartbeats: an agent that cannot answer by then is in trouble.
+    pending_logs_[id] = {env.peer, env.header.msg_id, clock::steady_ms() + 2 * opts_.heartbeat_ms + 500, s->agent};
+    return std::nullopt;
+  }
+  // Not running: the stderr tail its last run left in the history.
+  auto runs = store_.runs(s->id);
+  proto::Reply r;
+  if (!runs.empty()) {
+    const auto& t = runs.back().stderr_tail;
+    const auto n = std::min<std::size_t>(t.size(), static_cast<std::size_t>(tail));
+    r.lines.assign(t.end() - static_cast<std::ptrdiff_t>(n), t.end());
+  }
+  return r;
+}
+
+void Controller::on_logs_reply(const wire::Envelope& env, const proto::LogsReply& m) {
+  auto it = pending_logs_.find(env.header.in_reply_to);
+  if (it == pending_logs_.end()) return;  // too late: the CLI has had its answer
+  proto::Reply r;
+  if (m.found) r.lines = m.lines;
+  else r = fail("the run ended before its log could be fetched; try again");
+  send_to(it->second.peer, r, it->second.msg_id);
+  pending_logs_.erase(it);
+}
+
+void Controller::expire_log_requests(std::int64_t now) {
+  for (auto it = pending_logs_.begin(); it != pending_logs_.end();) {
+    if (now < it->second.deadline_ms) {
+      ++it;
+      continue;
+    }
+    send_to(it->second.peer, fail("agent " + it->second.agent + " did not send the log in time"), it->second.msg_id);
+    it = pending_logs_.erase(it);
+  }
+}
+
+proto::Reply Controller::agent_action(const proto::AgentAction& m) {
+  auto* a = registry_.find(m.name);
+  if (a == nullptr) return fail("no agent " + m.name);
+  if (m.action != "drain" && m.action != "resume") return fail("unknown action " + m.action + " (drain, resume)");
+  const bool drain = m.action == "drain";
+  if (Status st = store_.set_agent_draining(m.name, drain); !st) return fail("cannot store the change: " + st.message());
+  a->drain_requested = drain;
+  logger()->info("agent_{} agent={}", m.action, m.name);
+  if (a->connected) {
+    proto::AgentControl c;
+    c.action = m.action;
+    send_to(a->name, c);
+  }
+  return ok_line(m.name + (drain ? " draining: it takes no new streams" : " resumed"));
+}
+
+proto::Reply Controller::limits_show() {
+  const auto l = current_limits();
+  proto::Reply r;
+  r.limits.global = l.global;
+  r.limits.per_user = l.per_user;
+  r.limits.user_overrides = l.user_overrides;
+  r.limits.running = store_.running_total();
+  return r;
+}
+
+proto::Reply Controller::limits_set(const proto::LimitsSet& m) {
+  if (m.global < -1 || m.per_user < -1 || m.target_max < -1) return fail("limits must be 0 or more");
+  if (!m.target_user.empty() && m.target_max < 0) return fail("--user needs --max");
+  if (m.target_max >= 0 && m.target_user.empty()) return fail("--max needs --user");
+  if (!m.target_user.empty())
+    if (auto c = auth::identify(m.target_user, ""); !c) return fail(c.error());
+  store::Transaction tx(store_.db());
+  Status st = Status::ok();
+  if (m.global >= 0) st = store_.set_limit("global", m.global);
+  if (st && m.per_user >= 0) st = store_.set_limit("per_user", m.per_user);
+  if (st && !m.target_user.empty()) st = store_.set_limit("user:" + m.target_user, m.target_max);
+  if (st) st = tx.commit();
+  if (!st) return fail("cannot store the change: " + st.message());
+  logger()->info("limits_set global={} per_user={} user={} max={}", m.global, m.per_user, m.target_user, m.target_max);
+  return limits_show();
+}
+
+}  // namespace ffleet::controller

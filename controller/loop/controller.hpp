@@ -1,0 +1,116 @@
+// The controller daemon: one event loop that owns the ROUTER socket (agents
+// and CLI clients), the SQLite store and the registry of agents. Every state
+// change is written to the store before it is acknowledged or acted on.
+//
+// The handlers are split by who talks: agent_events.cpp (agents),
+// cli_requests.cpp (the CLI), placing.cpp (starting and stopping runs),
+// views.cpp (what the CLI is shown).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "auth/caller.hpp"
+#include "ffleet/common/codec.hpp"
+#include "ffleet/common/zmq_io.hpp"
+#include "model.hpp"
+#include "options.hpp"
+#include "registry/registry.hpp"
+#include "store/store.hpp"
+
+namespace ffleet::controller {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitStartup = 3;
+
+class Controller {
+ public:
+  Controller(Options opts, store::Store store);
+  // Binds the socket; returns the endpoint actually bound (port 0 resolved).
+  Result<std::string> bind();
+  // Runs until SIGTERM/SIGINT. Never stops a stream on the way out: agents
+  // keep them running and this controller's successor adopts them.
+  int run();
+
+  // Counts of per-stream bookkeeping, for leak tests and debug logs.
+  std::size_t tracked_commands() const { return last_command_ms_.size(); }
+
+ private:
+  // loop
+  void on_frames(std::vector<std::string> frames);
+  void tick(std::int64_t now);
+  template <class M> void send_to(const std::string& peer, const M& m, std::uint64_t in_reply_to = 0) {
+    if (Status s = zio::send(sock_, wire::message(m, next_id_++, in_reply_to), peer); !s)
+      log_send_failure(peer, s);
+  }
+  void log_send_failure(const std::string& peer, const Status& s);
+
+  // agent_events.cpp
+  void on_agent_message(const wire::Envelope& env);
+  void on_register(const wire::Envelope& env, const proto::Register& m);
+  void on_run_started(registry::Agent& a, const wire::Envelope& env, const proto::RunStarted& m);
+  void on_run_exited(registry::Agent& a, const wire::Envelope& env, const proto::RunExited& m);
+  void on_logs_reply(const wire::Envelope& env, const proto::LogsReply& m);
+  void reconcile(registry::Agent& a, const std::vector<proto::RunReport>& runs, bool complete);
+  void reconcile_one(registry::Agent& a, const proto::RunReport& r);
+  void agent_lost(const std::string& name);
+  void end_run(StreamRow& s, const std::string& reason, const std::string& error);
+
+  // placing.cpp
+  // Places a stream whose desired state is running: starting on an agent,
+  // or pending with what it waits for. Writes the store; sends StartRun.
+  Status place(StreamRow& s, const std::string& avoid = {});
+  void place_pending();
+  void send_start(const StreamRow& s);
+  void send_stop(const std::string& agent, std::int64_t stream_id, std::int64_t attempt, const std::string& reason);
+  void resend_commands(std::int64_t now);
+  limits::Limits current_limits();
+  Status save(StreamRow& s);
+
+  // cli_requests.cpp
+  void on_cli_message(const wire::Envelope& env);
+  proto::Reply stream_add(const auth::Caller& c, const proto::StreamAdd& m);
+  proto::Reply stream_action(const auth::Caller& c, const proto::StreamAction& m);
+  proto::Reply stream_start(StreamRow& s);
+  proto::Reply stream_stop(StreamRow& s);
+  proto::Reply stream_rm(StreamRow& s);
+  std::optional<proto::Reply> stream_logs(const wire::Envelope& env, const proto::StreamLogs& m);
+  proto::Reply agent_action(const proto::AgentAction& m);
+  proto::Reply limits_set(const proto::LimitsSet& m);
+  proto::Reply limits_show();
+  void expire_log_requests(std::int64_t now);
+
+  // views.cpp
+  proto::StreamView view(const StreamRow& s, bool with_runs);
+  proto::AgentView agent_view(const registry::Agent& a, const std::map<std::string, std::int64_t>& active);
+
+  Options opts_;
+  store::Store store_;
+  registry::Registry registry_;
+  zmq::context_t ctx_;
+  zmq::socket_t sock_;
+  std::uint64_t next_id_ = 1;
+  std::int64_t started_ms_ = 0;
+  std::int64_t next_tick_ms_ = 0;
+  std::int64_t next_heartbeat_ms_ = 0;
+  // When StartRun/StopRun was last sent per stream; only streams in starting
+  // or stopping are kept (rebuilt every tick, so nothing outlives its stream).
+  std::map<std::int64_t, std::int64_t> last_command_ms_;
+  // Stale runs told to stop, so a heartbeat does not repeat it every beat.
+  std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> stale_stops_;
+  struct PendingLogs {
+    std::string peer;
+    std::uint64_t msg_id;
+    std::int64_t deadline_ms;
+    std::string agent;
+  };
+  std::map<std::uint64_t, PendingLogs> pending_logs_;  // by LogsRequest msg id
+};
+
+}  // namespace ffleet::controller

@@ -1,0 +1,134 @@
+// Starting and stopping runs: placement of a stream on an agent, the pending
+// queue, and resending commands until the agent answers.
+#include "ffleet/common/clock.hpp"
+#include "ffleet/common/log.hpp"
+#include "loop/controller.hpp"
+#include "placement/placement.hpp"
+
+namespace ffleet::controller {
+namespace {
+auto logger() {
+  static auto l = log::get("controller.placing");
+  return l;
+}
+}  // namespace
+
+Status Controller::save(StreamRow& s) {
+  s.updated_at_ms = clock::wall_ms();
+  return store_.update_stream(s);
+}
+
+limits::Limits Controller::current_limits() { return limits::merge(opts_.limits, store_.limits()); }
+
+Status Controller::place(StreamRow& s, const std::string& avoid) {
+  const auto active = store_.active_per_agent();
+  std::vector<placement::Candidate> cands;
+  for (const auto* a : registry_.all()) {
+    placement::Candidate c;
+    c.name = a->name;
+    c.accepts_work = a->accepts_work();
+    auto it = active.find(a->name);
+    c.active = it == active.end() ? 0 : it->second;
+    c.max_streams = a->info.max_streams;
+    c.encoders = a->info.encoders;
+    c.cpu_percent = a->host.cpu_percent;
+    cands.push_back(std::move(c));
+  }
+  auto where = placement::choose(s.spec, cands, avoid);
+  if (!where) {
+    const bool changed = s.state != state::kPending || s.waiting_for != where.error();
+    s.state = state::kPending;
+    s.agent.clear();
+    s.pid = 0;
+    s.waiting_for = where.error();
+    if (changed) {
+      logger()->info("stream_pending stream={} waiting_for=\"{}\"", s.id, s.waiting_for);
+      return save(s);
+    }
+    return Status::ok();
+  }
+  s.attempt += 1;
+  s.agent = *where;
+  s.state = state::kStarting;
+  s.pid = 0;
+  s.encoder.clear();
+  s.waiting_for.clear();
+  s.last_error.clear();
+  RunRow run;
+  run.stream_id = s.id;
+  run.attempt = s.attempt;
+  run.agent = s.agent;
+  run.requested_at_ms = clock::wall_ms();
+  store::Transaction tx(store_.db());
+  Status st = save(s);
+  if (st) st = store_.insert_run(run);
+  if (st) st = tx.commit();
+  if (!st) return st;
+  logger()->info("run_placed stream={} run={} agent={}", s.id, s.attempt, s.agent);
+  send_start(s);
+  return Status::ok();
+}
+
+void Controller::place_pending() {
+  auto pending = store_.streams_in_state(state::kPending);
+  if (pending.empty()) return;
+  auto lim = current_limits();
+  limits::Usage use{store_.running_total(), store_.running_per_owner()};
+  for (auto& s : pending) {  // by id: first come, first served
+    if (s.desired != "running" || !s.agent.empty()) continue;  // held for its host
+    if (Status ok = limits::admit(lim, use, s.owner); !ok) {
+      if (s.waiting_for != ok.message()) {
+        s.waiting_for = ok.message();
+        (void)save(s);
+      }
+      continue;
+    }
+    if (Status st = place(s); !st) {
+      logger()->error("store_failed op=place stream={} error=\"{}\"", s.id, st.message());
+      return;
+    }
+    if (s.state == state::kStarting) {
+      ++use.global;
+      ++use.per_user[s.owner];
+    }
+  }
+}
+
+void Controller::send_start(const StreamRow& s) {
+  proto::StartRun m;
+  m.stream_id = s.id;
+  m.attempt = s.attempt;
+  m.name = s.name;
+  m.spec = s.spec;
+  send_to(s.agent, m);
+  last_command_ms_[s.id] = clock::steady_ms();
+}
+
+void Controller::send_stop(const std::string& agent, std::int64_t stream_id, std::int64_t attempt,
+                           const std::string& reason) {
+  proto::StopRun m;
+  m.stream_id = stream_id;
+  m.attempt = attempt;
+  m.reason = reason;
+  send_to(agent, m);
+}
+
+void Controller::resend_commands(std::int64_t now) {
+  std::map<std::int64_t, std::int64_t> keep;
+  for (const char* st : {state::kStarting, state::kStopping}) {
+    for (auto& s : store_.streams_in_state(st)) {
+      auto it = last_command_ms_.find(s.id);
+      std::int64_t last = it == last_command_ms_.end() ? 0 : it->second;
+      const auto* a = registry_.find(s.agent);
+      if (a && a->connected && now - last >= opts_.resend_ms) {
+        if (s.state == state::kStarting) send_start(s);
+        else send_stop(s.agent, s.id, s.attempt, "user_stop");
+        last = now;
+      }
+      keep[s.id] = last;
+    }
+  }
+  last_command_ms_.swap(keep);
+}
+
+}  // namespace ffleet::controller

@@ -1,0 +1,71 @@
+// What the CLI is shown. No stream key leaves the controller: inputs and
+// outputs are masked here, the one place views are built.
+#include "ffleet/common/redact.hpp"
+#include "loop/controller.hpp"
+
+namespace ffleet::controller {
+
+proto::StreamView Controller::view(const StreamRow& s, bool with_runs) {
+  proto::StreamView v;
+  v.id = s.id;
+  v.name = s.name;
+  v.owner = s.owner;
+  v.state = s.state;
+  v.agent = s.agent;
+  v.pid = s.pid;
+  v.encoder = s.encoder;
+  v.attempt = s.attempt;
+  v.last_error = s.last_error;
+  v.waiting_for = s.waiting_for;
+  v.spec = s.spec;
+  for (auto& o : v.spec.outputs) o = redact::url(o);
+  for (auto& i : v.spec.inputs) i = redact::url(i);
+  v.created_at_ms = s.created_at_ms;
+  v.updated_at_ms = s.updated_at_ms;
+  if (const auto* a = registry_.find(s.agent); a && s.holds_process()) {
+    if (const auto* r = a->run(s.id, s.attempt)) {
+      v.cpu_percent = r->cpu_percent;
+      v.rss_bytes = r->rss_bytes;
+      v.fps = r->fps;
+      v.speed = r->speed;
+    }
+  }
+  if (with_runs) {
+    for (const auto& r : store_.runs(s.id)) {
+      proto::RunView rv;
+      rv.attempt = r.attempt;
+      rv.agent = r.agent;
+      rv.pid = r.pid;
+      rv.encoder = r.encoder;
+      rv.started_at_ms = r.started_at_ms;
+      rv.ended_at_ms = r.ended_at_ms;
+      rv.exit_code = r.exit_code;
+      rv.signal = r.signal;
+      rv.reason = r.reason;
+      rv.error = r.error;
+      rv.stderr_tail = r.stderr_tail;
+      v.runs.push_back(std::move(rv));
+    }
+  }
+  return v;
+}
+
+proto::AgentView Controller::agent_view(const registry::Agent& a, const std::map<std::string, std::int64_t>& active) {
+  proto::AgentView v;
+  v.name = a.name;
+  v.hostname = a.info.hostname;
+  v.state = a.state();
+  auto it = active.find(a.name);
+  v.streams = it == active.end() ? 0 : it->second;
+  v.max_streams = a.info.max_streams;
+  v.encoders = a.info.encoders;
+  v.cpu_percent = a.host.cpu_percent;
+  v.mem_used_bytes = a.host.mem_used_bytes;
+  v.mem_total_bytes = a.host.mem_total_bytes;
+  v.last_seen_ms = a.last_seen_wall_ms;
+  v.ffmpeg_version = a.info.ffmpeg_version;
+  v.cpus = a.info.cpus;
+  return v;
+}
+
+}  // namespace ffleet::controller

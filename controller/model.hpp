@@ -1,0 +1,73 @@
+// The controller's domain records, as the store reads and writes them.
+// Wire types stay in schema/; views for the CLI are built in loop/views.cpp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ffleet/schema/protocol.hpp"
+
+namespace ffleet::controller {
+
+namespace state {
+inline constexpr const char* kStopped = "stopped";
+inline constexpr const char* kScheduled = "scheduled";
+inline constexpr const char* kPending = "pending";
+inline constexpr const char* kStarting = "starting";
+inline constexpr const char* kRunning = "running";
+inline constexpr const char* kStopping = "stopping";
+inline constexpr const char* kCompleted = "completed";
+inline constexpr const char* kFailed = "failed";
+}  // namespace state
+
+struct StreamRow {
+  std::int64_t id = 0;
+  std::string name;
+  std::string owner;
+  proto::StreamSpec spec;
+  std::string desired = "stopped";  // running | stopped
+  std::string state = state::kStopped;
+  std::string agent;                // agent of the current attempt, "" if none
+  std::int64_t attempt = 0;         // the fencing token
+  std::int64_t pid = 0;
+  std::string encoder;
+  std::string last_error;
+  std::string waiting_for;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+
+  // A process may be alive for this stream (it holds an agent slot).
+  bool holds_process() const { return state == state::kStarting || state == state::kRunning || state == state::kStopping; }
+};
+
+struct RunRow {
+  std::int64_t stream_id = 0;
+  std::int64_t attempt = 0;
+  std::string agent;
+  std::int64_t pid = 0;
+  std::string encoder;
+  std::int64_t requested_at_ms = 0;
+  std::int64_t started_at_ms = 0;  // 0: not started (yet)
+  std::int64_t ended_at_ms = 0;    // 0: not ended
+  std::int64_t exit_code = -1;
+  std::int64_t signal = 0;
+  std::string reason;
+  std::string error;
+  std::vector<std::string> stderr_tail;
+};
+
+struct AgentRow {
+  std::string name;
+  std::string hostname;
+  std::int64_t cpus = 0;
+  std::int64_t mem_bytes = 0;
+  std::string ffmpeg_version;
+  std::int64_t max_streams = 0;
+  std::vector<std::string> encoders;
+  bool draining = false;
+  std::int64_t first_seen_ms = 0;
+  std::int64_t last_seen_ms = 0;
+};
+
+}  // namespace ffleet::controller

@@ -1,0 +1,87 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include "ffleet/common/env.hpp"
+
+namespace ffleet::controller {
+namespace {
+
+Status apply_file(const std::string& path, Options& o) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status::error("config " + path + ": " + std::string(e.description()));
+  }
+  if (auto x = t["listen"].value<std::string>()) o.listen = *x;
+  if (auto x = t["db"].value<std::string>()) o.db = *x;
+  if (auto x = t["log_level"].value<std::string>()) o.log_level = *x;
+  if (auto x = t["heartbeat_ms"].value<std::int64_t>()) o.heartbeat_ms = *x;
+  if (auto x = t["lost_after_ms"].value<std::int64_t>()) o.lost_after_ms = *x;
+  if (auto x = t["restart_grace_ms"].value<std::int64_t>()) o.restart_grace_ms = *x;
+  if (auto x = t["max_concurrent_streams_global"].value<std::int64_t>()) o.limits.global = *x;
+  if (auto x = t["max_concurrent_streams_per_user"].value<std::int64_t>()) o.limits.per_user = *x;
+  return Status::ok();
+}
+
+Status apply_env(Options& o) {
+  struct IntVar {
+    const char* name;
+    std::int64_t* target;
+    std::int64_t min, max;
+  };
+  const IntVar ints[] = {
+      {"MAX_CONCURRENT_STREAMS_GLOBAL", &o.limits.global, 0, 1000000},
+      {"MAX_CONCURRENT_STREAMS_PER_USER", &o.limits.per_user, 0, 1000000},
+      {"FFLEET_HEARTBEAT_MS", &o.heartbeat_ms, 50, 60000},
+      {"FFLEET_LOST_AFTER_MS", &o.lost_after_ms, 200, 600000},
+      {"FFLEET_RESTART_GRACE_MS", &o.restart_grace_ms, 0, 600000},
+  };
+  for (const auto& v : ints) {
+    auto r = env::integer(v.name, v.min, v.max);
+    if (!r) return r.status();
+    if (*r) *v.target = **r;
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+ParseOutcome parse_options(int argc, char** argv) {
+  ParseOutcome out;
+  Options& o = out.options;
+  CLI::App app{"ffleet-controller: schedules ffmpeg streams across ffleet agents"};
+  std::string config, listen, db, log_level;
+  app.add_option("--config", config, "TOML config file");
+  app.add_option("--listen", listen, "endpoint for agents and the CLI (default tcp://127.0.0.1:7700)");
+  app.add_option("--db", db, "SQLite database (default ./ffleet.db)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.set_version_flag("--version", "ffleet-controller 0.1.0");
+  auto fail = [&](int code, const std::string& m) {
+    out.exit_now = true;
+    out.exit_code = code;
+    out.message = m;
+    return out;
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return fail(0, app.help());
+  } catch (const CLI::CallForVersion& e) {
+    return fail(0, e.what());
+  } catch (const CLI::ParseError& e) {
+    return fail(2, e.what());
+  }
+  if (!config.empty())
+    if (Status s = apply_file(config, o); !s) return fail(2, s.message());
+  if (Status s = apply_env(o); !s) return fail(2, s.message());
+  if (!listen.empty()) o.listen = listen;
+  if (!db.empty()) o.db = db;
+  if (!log_level.empty()) o.log_level = log_level;
+  if (o.lost_after_ms <= o.heartbeat_ms) return fail(2, "lost_after_ms must be longer than heartbeat_ms");
+  return out;
+}
+
+}  // namespace ffleet::controller

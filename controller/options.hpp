@@ -1,0 +1,36 @@
+// The controller's settings: command line over environment over config file
+// over defaults.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "limits/limits.hpp"
+
+namespace ffleet::controller {
+
+struct Options {
+  std::string listen = "tcp://127.0.0.1:7700";
+  std::string db = "./ffleet.db";
+  std::string log_level = "info";
+  // Liveness: agents heartbeat every heartbeat_ms and are lost after
+  // lost_after_ms of silence (3 missed beats plus one of slack).
+  std::int64_t heartbeat_ms = 1000;
+  std::int64_t lost_after_ms = 4000;
+  // After a controller start, agents get this long to reconnect before any of
+  // them may be declared lost: a restart must not fail streams over.
+  std::int64_t restart_grace_ms = 15000;
+  // StartRun/StopRun are resent at this pace until the agent answers.
+  std::int64_t resend_ms = 2000;
+  limits::Limits limits;
+};
+
+struct ParseOutcome {
+  Options options;
+  bool exit_now = false;
+  int exit_code = 0;
+  std::string message;
+};
+ParseOutcome parse_options(int argc, char** argv);
+
+}  // namespace ffleet::controller

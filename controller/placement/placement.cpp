@@ -1,0 +1,52 @@
+#include "placement/placement.hpp"
+
+#include <algorithm>
+
+namespace ffleet::controller::placement {
+
+bool needs_encoder(const proto::StreamSpec& spec) { return spec.mode != "copy"; }
+
+namespace {
+bool has_encoder_for(const proto::StreamSpec& spec, const Candidate& c) {
+  if (!needs_encoder(spec)) return true;
+  if (spec.encoder != "auto" && !spec.encoder.empty())
+    return std::find(c.encoders.begin(), c.encoders.end(), spec.encoder) != c.encoders.end();
+  return std::any_of(c.encoders.begin(), c.encoders.end(),
+                     [](const std::string& e) { return e == "libx264" || e.rfind("h264_", 0) == 0; });
+}
+}  // namespace
+
+Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Candidate>& agents, const std::string& avoid) {
+  int ready = 0, with_encoder = 0;
+  std::vector<const Candidate*> fits;
+  for (const auto& c : agents) {
+    if (!c.accepts_work) continue;
+    ++ready;
+    if (!has_encoder_for(spec, c)) continue;
+    ++with_encoder;
+    if (c.active >= c.max_streams || c.behind) continue;
+    fits.push_back(&c);
+  }
+  if (fits.empty()) {
+    if (ready == 0) return Result<std::string>::failure("no ready agent");
+    if (with_encoder == 0)
+      return Result<std::string>::failure(spec.encoder != "auto" && !spec.encoder.empty()
+                                              ? "no ready agent has encoder " + spec.encoder
+                                              : "no ready agent has an H.264 encoder");
+    return Result<std::string>::failure("all " + std::to_string(with_encoder) + " ready agents are full");
+  }
+  // Least loaded first: by share of slots in use, then by host CPU; the
+  // avoided agent only if it is the only one.
+  std::stable_sort(fits.begin(), fits.end(), [&](const Candidate* a, const Candidate* b) {
+    const bool av_a = a->name == avoid, av_b = b->name == avoid;
+    if (av_a != av_b) return av_b;
+    const double la = static_cast<double>(a->active) / static_cast<double>(std::max<std::int64_t>(1, a->max_streams));
+    const double lb = static_cast<double>(b->active) / static_cast<double>(std::max<std::int64_t>(1, b->max_streams));
+    if (la != lb) return la < lb;
+    if (a->cpu_percent != b->cpu_percent) return a->cpu_percent < b->cpu_percent;
+    return a->name < b->name;
+  });
+  return fits.front()->name;
+}
+
+}  // namespace ffleet::controller::placement

@@ -1,0 +1,68 @@
+#include "registry/registry.hpp"
+
+namespace ffleet::controller::registry {
+
+const proto::RunReport* Agent::run(std::int64_t stream_id, std::int64_t attempt) const {
+  for (const auto& r : runs)
+    if (r.stream_id == stream_id && r.attempt == attempt) return &r;
+  return nullptr;
+}
+
+void Registry::remember(const std::string& name, const proto::Register& info, bool drain_requested,
+                        std::int64_t grace_until_ms, std::int64_t last_seen_wall_ms) {
+  Agent& a = agents_[name];
+  a.name = name;
+  a.info = info;
+  a.drain_requested = drain_requested;
+  a.grace_until_ms = grace_until_ms;
+  a.last_seen_wall_ms = last_seen_wall_ms;
+}
+
+Agent& Registry::on_register(const proto::Register& r, std::int64_t now_ms, std::int64_t now_wall_ms) {
+  Agent& a = agents_[r.name];
+  a.name = r.name;
+  a.info = r;
+  a.connected = true;
+  a.draining_self = r.draining;
+  a.last_heard_ms = now_ms;
+  a.last_seen_wall_ms = now_wall_ms;
+  a.runs = r.runs;
+  return a;
+}
+
+Agent* Registry::find(const std::string& name) {
+  auto it = agents_.find(name);
+  return it == agents_.end() ? nullptr : &it->second;
+}
+
+const Agent* Registry::find(const std::string& name) const {
+  auto it = agents_.find(name);
+  return it == agents_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Registry::expire(std::int64_t now_ms, std::int64_t lost_after_ms) {
+  std::vector<std::string> lost;
+  for (auto& [name, a] : agents_) {
+    if (a.connected && now_ms - a.last_heard_ms > lost_after_ms && now_ms >= a.grace_until_ms) {
+      a.connected = false;
+      a.runs.clear();
+      lost.push_back(name);
+    }
+  }
+  return lost;
+}
+
+std::vector<const Agent*> Registry::all() const {
+  std::vector<const Agent*> out;
+  for (const auto& [n, a] : agents_) out.push_back(&a);
+  return out;
+}
+
+std::vector<Agent*> Registry::connected() {
+  std::vector<Agent*> out;
+  for (auto& [n, a] : agents_)
+    if (a.connected) out.push_back(&a);
+  return out;
+}
+
+}  // namespace ffleet::controller::registry

@@ -1,0 +1,60 @@
+// Agents as the controller sees them now: who is connected, when each was
+// last heard from, what it reported, and whether it is ready, draining or
+// lost. In memory only; what must survive a restart (the agent's identity,
+// an operator's drain) is in the store.
+// Owned by the controller's loop; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ffleet/schema/protocol.hpp"
+
+namespace ffleet::controller::registry {
+
+inline constexpr const char* kReady = "ready";
+inline constexpr const char* kDraining = "draining";
+inline constexpr const char* kLost = "lost";
+
+struct Agent {
+  std::string name;  // also the ZeroMQ routing id of its DEALER socket
+  proto::Register info;
+  bool connected = false;        // registered in this controller's lifetime and not lost since
+  bool drain_requested = false;  // by an operator (persisted)
+  bool draining_self = false;    // the agent says it is draining (SIGTERM)
+  std::int64_t last_heard_ms = 0;   // steady clock
+  std::int64_t last_seen_wall_ms = 0;
+  std::int64_t grace_until_ms = 0;  // steady clock: not declared lost before this
+  proto::HostStats host;
+  std::vector<proto::RunReport> runs;
+
+  std::string state() const {
+    if (!connected) return kLost;
+    return drain_requested || draining_self ? kDraining : kReady;
+  }
+  bool accepts_work() const { return state() == kReady; }
+  const proto::RunReport* run(std::int64_t stream_id, std::int64_t attempt) const;
+};
+
+class Registry {
+ public:
+  // An agent known from the database but not (yet) connected since start-up.
+  void remember(const std::string& name, const proto::Register& info, bool drain_requested, std::int64_t grace_until_ms,
+                std::int64_t last_seen_wall_ms);
+  Agent& on_register(const proto::Register& r, std::int64_t now_ms, std::int64_t now_wall_ms);
+  Agent* find(const std::string& name);
+  const Agent* find(const std::string& name) const;
+  // Marks as lost every connected agent silent for longer than `lost_after_ms`
+  // (and past its grace); returns their names.
+  std::vector<std::string> expire(std::int64_t now_ms, std::int64_t lost_after_ms);
+  std::vector<const Agent*> all() const;
+  std::vector<Agent*> connected();
+
+ private:
+  std::map<std::string, Agent> agents_;
+};
+
+}  // namespace ffleet::controller::registry

@@ -1,0 +1,86 @@
+#include "store/sqlite.hpp"
+
+namespace ffleet::controller::store {
+
+Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
+    status_ = Status::error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+}
+
+Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+
+Stmt& Stmt::bind(int i, std::int64_t v) {
+  if (stmt_) sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, const std::string& v) {
+  if (stmt_) sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt& Stmt::bind_null(int i) {
+  if (stmt_) sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+bool Stmt::step() {
+  if (!stmt_ || !status_.is_ok()) return false;
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status_ = Status::error(std::string("sqlite: ") + sqlite3_errmsg(db_));
+  return false;
+}
+
+std::int64_t Stmt::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Stmt::text(int col) const {
+  const auto* p = sqlite3_column_text(stmt_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
+}
+
+bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+Result<Db> Db::open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = "cannot open database " + path + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory");
+    sqlite3_close(raw);
+    return Result<Db>::failure(msg);
+  }
+  sqlite3_busy_timeout(raw, 5000);
+  return Db(raw);
+}
+
+Db::~Db() {
+  if (db_) sqlite3_close(db_);
+}
+
+Status Db::exec(std::string_view sql) {
+  char* err = nullptr;
+  const std::string s(sql);
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = std::string("sqlite: ") + (err ? err : "error");
+    sqlite3_free(err);
+    return Status::error(msg);
+  }
+  return Status::ok();
+}
+
+Transaction::Transaction(Db& db) : db_(db), begin_(db.exec("BEGIN IMMEDIATE")) {}
+
+Transaction::~Transaction() {
+  if (!done_ && begin_.is_ok()) (void)db_.exec("ROLLBACK");
+}
+
+Status Transaction::commit() {
+  if (!begin_.is_ok()) return begin_;
+  done_ = true;
+  Status s = db_.exec("COMMIT");
+  if (!s) (void)db_.exec("ROLLBACK");
+  return s;
+}
+
+}  // namespace ffleet::controller::store

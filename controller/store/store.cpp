@@ -1,0 +1,302 @@
+#include "store/store.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "ffleet/common/json_describe.hpp"
+#include "ffleet/schema/migrations.hpp"
+
+namespace ffleet::controller::store {
+namespace {
+
+const char* kStreamCols =
+    "id, name, owner, spec, desired, state, agent, attempt, pid, encoder, last_error, waiting_for, created_at_ms, "
+    "updated_at_ms";
+
+StreamRow read_stream(const Stmt& q, Status& err) {
+  StreamRow s;
+  s.id = q.int64(0);
+  s.name = q.text(1);
+  s.owner = q.text(2);
+  auto spec = jsonv::from_json<proto::StreamSpec>(nlohmann::json::parse(q.text(3), nullptr, false));
+  if (spec) s.spec = *spec;
+  else err = Status::error("stream " + std::to_string(s.id) + ": bad spec: " + spec.error());
+  s.desired = q.text(4);
+  s.state = q.text(5);
+  s.agent = q.text(6);
+  s.attempt = q.int64(7);
+  s.pid = q.int64(8);
+  s.encoder = q.text(9);
+  s.last_error = q.text(10);
+  s.waiting_for = q.text(11);
+  s.created_at_ms = q.int64(12);
+  s.updated_at_ms = q.int64(13);
+  return s;
+}
+
+std::vector<std::string> json_lines(const std::string& text) {
+  auto r = jsonv::from_json<std::vector<std::string>>(nlohmann::json::parse(text, nullptr, false));
+  return r ? *r : std::vector<std::string>{};
+}
+
+std::string lines_json(const std::vector<std::string>& v) { return jsonv::to_json(v).dump(); }
+
+int file_version(std::string_view file) {
+  int v = 0;
+  for (char c : file) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) break;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+Result<Store> Store::open(const std::string& path) {
+  auto db = Db::open(path);
+  if (!db) return db.status();
+  Store s(std::move(*db));
+  // WAL: readers never block the writer; FULL: a commit is on disk before we
+  // acknowledge it, so nothing acknowledged is lost even on power loss.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"})
+    if (Status st = s.db_.exec(pragma); !st) return st;
+  if (Status st = s.migrate(); !st) return st;
+  return s;
+}
+
+Status Store::migrate() {
+  if (Status s = db_.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, file TEXT NOT NULL, "
+                          "applied_at_ms INTEGER NOT NULL)");
+      !s)
+    return s;
+  {
+    Stmt q(db_.raw(), "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (q.step()) version_ = static_cast<int>(q.int64(0));
+    if (!q.status()) return q.status();
+  }
+  int newest = 0;
+  for (const auto& m : schema::migrations()) {
+    const int v = file_version(m.file);
+    newest = std::max(newest, v);
+    if (v <= version_) continue;
+    Transaction tx(db_);
+    if (!tx.begin_status()) return tx.begin_status();
+    if (Status s = db_.exec(m.sql); !s) return Status::error("migration " + std::string(m.file) + ": " + s.message());
+    Stmt ins(db_.raw(), "INSERT INTO schema_migrations (version, file, applied_at_ms) VALUES (?, ?, strftime('%s','now')*1000)");
+    ins.bind(1, v).bind(2, std::string(m.file)).step();
+    if (!ins.status()) return ins.status();
+    if (Status s = tx.commit(); !s) return s;
+    version_ = v;
+  }
+  if (version_ > newest)
+    return Status::error("database schema version " + std::to_string(version_) + " is newer than this controller (" +
+                         std::to_string(newest) + "); upgrade the controller");
+  return Status::ok();
+}
+
+Result<std::int64_t> Store::insert_stream(const StreamRow& s) {
+  Stmt q(db_.raw(),
+         "INSERT INTO streams (name, owner, spec, desired, state, agent, attempt, pid, encoder, last_error, waiting_for, "
+         "created_at_ms, updated_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  q.bind(1, s.name).bind(2, s.owner).bind(3, jsonv::to_json(s.spec).dump()).bind(4, s.desired).bind(5, s.state);
+  q.bind(6, s.agent).bind(7, s.attempt).bind(8, s.pid).bind(9, s.encoder).bind(10, s.last_error);
+  q.bind(11, s.waiting_for).bind(12, s.created_at_ms).bind(13, s.updated_at_ms);
+  q.step();
+  if (!q.status()) {
+    if (q.status().message().find("UNIQUE") != std::string::npos)
+      return Result<std::int64_t>::failure("a stream named " + s.name + " exists already");
+    return q.status();
+  }
+  return db_.last_insert_id();
+}
+
+Status Store::update_stream(const StreamRow& s) {
+  Stmt q(db_.raw(),
+         "UPDATE streams SET spec=?, desired=?, state=?, agent=?, attempt=?, pid=?, encoder=?, last_error=?, "
+         "waiting_for=?, updated_at_ms=? WHERE id=?");
+  q.bind(1, jsonv::to_json(s.spec).dump()).bind(2, s.desired).bind(3, s.state).bind(4, s.agent).bind(5, s.attempt);
+  q.bind(6, s.pid).bind(7, s.encoder).bind(8, s.last_error).bind(9, s.waiting_for).bind(10, s.updated_at_ms);
+  q.bind(11, s.id);
+  q.step();
+  return q.status();
+}
+
+Status Store::delete_stream(std::int64_t id) {
+  Stmt q(db_.raw(), "DELETE FROM streams WHERE id=?");
+  q.bind(1, id).step();
+  return q.status();
+}
+
+std::vector<StreamRow> Store::query_streams(const std::string& where, const std::string& arg, bool has_arg) {
+  Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams " + where + " ORDER BY id");
+  if (has_arg) q.bind(1, arg);
+  std::vector<StreamRow> out;
+  while (q.step()) out.push_back(read_stream(q, last_error_));
+  if (!q.status()) last_error_ = q.status();
+  return out;
+}
+
+std::optional<StreamRow> Store::stream(std::int64_t id) {
+  Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams WHERE id=?");
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  return read_stream(q, last_error_);
+}
+
+std::optional<StreamRow> Store::find_stream(const std::string& ref) {
+  const bool numeric = !ref.empty() && ref.size() < 18 &&
+                       std::all_of(ref.begin(), ref.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (numeric)
+    if (auto s = stream(std::stoll(ref))) return s;
+  auto v = query_streams("WHERE name=?", ref, true);
+  if (v.empty()) return std::nullopt;
+  return v.front();
+}
+
+std::vector<StreamRow> Store::streams() { return query_streams("", "", false); }
+
+std::vector<StreamRow> Store::streams_in_state(const std::string& state) {
+  return query_streams("WHERE state=?", state, true);
+}
+
+std::vector<StreamRow> Store::streams_on_agent(const std::string& agent) {
+  return query_streams("WHERE agent=?", agent, true);
+}
+
+std::map<std::string, std::int64_t> Store::active_per_agent() {
+  Stmt q(db_.raw(),
+         "SELECT agent, COUNT(*) FROM streams WHERE state IN ('starting','running','stopping') AND agent != '' "
+         "GROUP BY agent");
+  std::map<std::string, std::int64_t> out;
+  while (q.step()) out[q.text(0)] = q.int64(1);
+  return out;
+}
+
+std::int64_t Store::running_total() {
+  Stmt q(db_.raw(), "SELECT COUNT(*) FROM streams WHERE state IN ('starting','running')");
+  return q.step() ? q.int64(0) : 0;
+}
+
+std::map<std::string, std::int64_t> Store::running_per_owner() {
+  Stmt q(db_.raw(), "SELECT owner, COUNT(*) FROM streams WHERE state IN ('starting','running') GROUP BY owner");
+  std::map<std::string, std::int64_t> out;
+  while (q.step()) out[q.text(0)] = q.int64(1);
+  return out;
+}
+
+Status Store::insert_run(const RunRow& r) {
+  Stmt q(db_.raw(),
+         "INSERT OR IGNORE INTO runs (stream_id, attempt, agent, encoder, requested_at_ms) VALUES (?,?,?,?,?)");
+  q.bind(1, r.stream_id).bind(2, r.attempt).bind(3, r.agent).bind(4, r.encoder).bind(5, r.requested_at_ms).step();
+  return q.status();
+}
+
+Status Store::update_run(const RunRow& r) {
+  Stmt q(db_.raw(),
+         "UPDATE runs SET agent=?, pid=?, encoder=?, started_at_ms=?, ended_at_ms=?, exit_code=?, signal=?, reason=?, "
+         "error=?, stderr_tail=? WHERE stream_id=? AND attempt=?");
+  q.bind(1, r.agent);
+  r.pid > 0 ? q.bind(2, r.pid) : q.bind_null(2);
+  q.bind(3, r.encoder);
+  r.started_at_ms > 0 ? q.bind(4, r.started_at_ms) : q.bind_null(4);
+  r.ended_at_ms > 0 ? q.bind(5, r.ended_at_ms) : q.bind_null(5);
+  r.exit_code >= 0 ? q.bind(6, r.exit_code) : q.bind_null(6);
+  r.signal > 0 ? q.bind(7, r.signal) : q.bind_null(7);
+  q.bind(8, r.reason).bind(9, r.error).bind(10, lines_json(r.stderr_tail)).bind(11, r.stream_id).bind(12, r.attempt);
+  q.step();
+  return q.status();
+}
+
+namespace {
+const char* kRunCols =
+    "stream_id, attempt, agent, pid, encoder, requested_at_ms, started_at_ms, ended_at_ms, exit_code, signal, reason, "
+    "error, stderr_tail";
+RunRow read_run(const Stmt& q) {
+  RunRow r;
+  r.stream_id = q.int64(0);
+  r.attempt = q.int64(1);
+  r.agent = q.text(2);
+  r.pid = q.int64(3);
+  r.encoder = q.text(4);
+  r.requested_at_ms = q.int64(5);
+  r.started_at_ms = q.int64(6);
+  r.ended_at_ms = q.int64(7);
+  r.exit_code = q.is_null(8) ? -1 : q.int64(8);
+  r.signal = q.int64(9);
+  r.reason = q.text(10);
+  r.error = q.text(11);
+  r.stderr_tail = json_lines(q.text(12));
+  return r;
+}
+}  // namespace
+
+std::optional<RunRow> Store::run(std::int64_t stream_id, std::int64_t attempt) {
+  Stmt q(db_.raw(), std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? AND attempt=?");
+  q.bind(1, stream_id).bind(2, attempt);
+  if (!q.step()) return std::nullopt;
+  return read_run(q);
+}
+
+std::vector<RunRow> Store::runs(std::int64_t stream_id) {
+  Stmt q(db_.raw(), std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? ORDER BY attempt");
+  q.bind(1, stream_id);
+  std::vector<RunRow> out;
+  while (q.step()) out.push_back(read_run(q));
+  return out;
+}
+
+Status Store::upsert_agent(const AgentRow& a) {
+  Stmt q(db_.raw(),
+         "INSERT INTO agents (name, hostname, cpus, mem_bytes, ffmpeg_version, max_streams, encoders, draining, "
+         "first_seen_ms, last_seen_ms) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET "
+         "hostname=excluded.hostname, cpus=excluded.cpus, mem_bytes=excluded.mem_bytes, "
+         "ffmpeg_version=excluded.ffmpeg_version, max_streams=excluded.max_streams, encoders=excluded.encoders, "
+         "last_seen_ms=excluded.last_seen_ms");
+  q.bind(1, a.name).bind(2, a.hostname).bind(3, a.cpus).bind(4, a.mem_bytes).bind(5, a.ffmpeg_version);
+  q.bind(6, a.max_streams).bind(7, lines_json(a.encoders)).bind(8, std::int64_t{a.draining ? 1 : 0});
+  q.bind(9, a.first_seen_ms).bind(10, a.last_seen_ms).step();
+  return q.status();
+}
+
+Status Store::set_agent_draining(const std::string& name, bool draining) {
+  Stmt q(db_.raw(), "UPDATE agents SET draining=? WHERE name=?");
+  q.bind(1, std::int64_t{draining ? 1 : 0}).bind(2, name).step();
+  return q.status();
+}
+
+std::vector<AgentRow> Store::agents() {
+  Stmt q(db_.raw(),
+         "SELECT name, hostname, cpus, mem_bytes, ffmpeg_version, max_streams, encoders, draining, first_seen_ms, "
+         "last_seen_ms FROM agents ORDER BY name");
+  std::vector<AgentRow> out;
+  while (q.step()) {
+    AgentRow a;
+    a.name = q.text(0);
+    a.hostname = q.text(1);
+    a.cpus = q.int64(2);
+    a.mem_bytes = q.int64(3);
+    a.ffmpeg_version = q.text(4);
+    a.max_streams = q.int64(5);
+    a.encoders = json_lines(q.text(6));
+    a.draining = q.int64(7) != 0;
+    a.first_seen_ms = q.int64(8);
+    a.last_seen_ms = q.int64(9);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Status Store::set_limit(const std::string& scope, std::int64_t value) {
+  Stmt q(db_.raw(), "INSERT INTO limits (scope, value) VALUES (?, ?) ON CONFLICT(scope) DO UPDATE SET value=excluded.value");
+  q.bind(1, scope).bind(2, value).step();
+  return q.status();
+}
+
+std::map<std::string, std::int64_t> Store::limits() {
+  Stmt q(db_.raw(), "SELECT scope, value FROM limits");
+  std::map<std::string, std::int64_t> out;
+  while (q.step()) out[q.text(0)] = q.int64(1);
+  return out;
+}
+
+}  // namespace ffleet::controller::store

@@ -1,0 +1,579 @@
+// Wire protocol v1: every message exchanged by controller, agent and CLI.
+//
+// This header is the single definition of the protocol; PROTOCOL.md beside it
+// explains who sends what and what the receiver does. Each message is a plain
+// struct plus one `describe` function that lists its fields in order, saying
+// which are required. common/wire walks `describe` to encode and to decode
+// strictly, so a field is named exactly once.
+//
+// Rules that keep v1 compatible: type numbers are append-only and never reused;
+// a new field must be optional (`opt`) with a default; removing a field or
+// changing its meaning is protocol v2 (a new kTag).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ffleet::proto {
+
+// First frame of every message. A peer with another tag is refused.
+inline constexpr std::string_view kTag = "FFLEET/1";
+inline constexpr int kMajorVersion = 1;
+// Header and body together; larger messages are dropped unread.
+inline constexpr std::size_t kMaxMessageBytes = 1u << 20;
+
+enum class MsgType : std::uint32_t {
+  // both directions
+  Error = 1,
+  Ack = 2,
+  Unsupported = 3,
+  Heartbeat = 4,
+  // agent <-> controller
+  Register = 10,
+  Registered = 11,
+  StartRun = 20,
+  StopRun = 21,
+  RunStarted = 22,
+  RunExited = 23,
+  LogsRequest = 24,
+  LogsReply = 25,
+  AgentControl = 26,
+  // CLI -> controller; the controller answers each with Reply
+  StreamAdd = 40,
+  StreamAction = 41,
+  StreamList = 42,
+  StreamShow = 43,
+  StreamLogs = 44,
+  AgentList = 45,
+  AgentAction = 46,
+  LimitsShow = 47,
+  LimitsSet = 48,
+  Reply = 60,
+};
+
+std::string_view type_name(MsgType t);
+
+// Error codes carried by ErrorMsg.code.
+namespace err {
+inline constexpr std::string_view kVersion = "version";
+inline constexpr std::string_view kMalformed = "malformed";
+inline constexpr std::string_view kNotRegistered = "not_registered";
+inline constexpr std::string_view kUnsupported = "unsupported";
+}  // namespace err
+
+struct Header {
+  std::uint32_t type = 0;
+  std::uint64_t msg_id = 0;
+  std::int64_t sent_at_ms = 0;
+  std::uint64_t in_reply_to = 0;  // 0: not a reply
+};
+template <class V> void describe(V& v, Header& m) {
+  v.req("type", m.type);
+  v.req("msg_id", m.msg_id);
+  v.req("sent_at_ms", m.sent_at_ms);
+  v.opt("in_reply_to", m.in_reply_to);
+}
+
+struct ErrorMsg {
+  static constexpr MsgType kType = MsgType::Error;
+  std::string code;
+  std::string message;
+};
+template <class V> void describe(V& v, ErrorMsg& m) {
+  v.req("code", m.code);
+  v.req("message", m.message);
+}
+
+struct Ack {
+  static constexpr MsgType kType = MsgType::Ack;
+};
+template <class V> void describe(V&, Ack&) {}
+
+struct Unsupported {
+  static constexpr MsgType kType = MsgType::Unsupported;
+  std::uint32_t type = 0;  // the type the receiver did not know
+};
+template <class V> void describe(V& v, Unsupported& m) { v.req("type", m.type); }
+
+// Figures of one live run, as the agent last sampled them.
+struct RunReport {
+  std::int64_t stream_id = 0;
+  std::int64_t attempt = 0;
+  std::int64_t pid = 0;
+  std::string encoder;
+  std::int64_t started_at_ms = 0;
+  double cpu_percent = 0;  // of one core, pidusage-style, whole process group
+  std::int64_t rss_bytes = 0;
+  double fps = 0;
+  double speed = 0;
+  std::int64_t frames = 0;
+  std::int64_t drop_frames = 0;
+  std::int64_t dup_frames = 0;
+  double bitrate_kbps = 0;
+  std::int64_t out_time_ms = 0;
+  bool stopping = false;
+};
+template <class V> void describe(V& v, RunReport& m) {
+  v.req("stream_id", m.stream_id);
+  v.req("attempt", m.attempt);
+  v.req("pid", m.pid);
+  v.opt("encoder", m.encoder);
+  v.opt("started_at_ms", m.started_at_ms);
+  v.opt("cpu_percent", m.cpu_percent);
+  v.opt("rss_bytes", m.rss_bytes);
+  v.opt("fps", m.fps);
+  v.opt("speed", m.speed);
+  v.opt("frames", m.frames);
+  v.opt("drop_frames", m.drop_frames);
+  v.opt("dup_frames", m.dup_frames);
+  v.opt("bitrate_kbps", m.bitrate_kbps);
+  v.opt("out_time_ms", m.out_time_ms);
+  v.opt("stopping", m.stopping);
+}
+
+struct HostStats {
+  double cpu_percent = 0;  // of the whole host, 0-100
+  std::int64_t mem_total_bytes = 0;
+  std::int64_t mem_used_bytes = 0;
+  double load1 = 0;
+};
+template <class V> void describe(V& v, HostStats& m) {
+  v.opt("cpu_percent", m.cpu_percent);
+  v.opt("mem_total_bytes", m.mem_total_bytes);
+  v.opt("mem_used_bytes", m.mem_used_bytes);
+  v.opt("load1", m.load1);
+}
+
+// Agent -> controller, first message of a session and after every reconnect.
+// `runs` lists what the agent is running now, so a restarted controller can
+// adopt those runs instead of starting them again.
+struct Register {
+  static constexpr MsgType kType = MsgType::Register;
+  std::string name;
+  std::string hostname;
+  std::int64_t cpus = 0;
+  std::int64_t mem_bytes = 0;
+  std::string ffmpeg_version;
+  std::int64_t max_streams = 0;
+  std::vector<std::string> encoders;
+  bool draining = false;
+  std::vector<RunReport> runs;
+  std::string agent_version;
+};
+template <class V> void describe(V& v, Register& m) {
+  v.req("name", m.name);
+  v.req("hostname", m.hostname);
+  v.req("cpus", m.cpus);
+  v.req("mem_bytes", m.mem_bytes);
+  v.req("ffmpeg_version", m.ffmpeg_version);
+  v.req("max_streams", m.max_streams);
+  v.req("encoders", m.encoders);
+  v.opt("draining", m.draining);
+  v.req("runs", m.runs);
+  v.opt("agent_version", m.agent_version);
+}
+
+// Controller -> agent, reply to Register: the session's liveness settings.
+struct Registered {
+  static constexpr MsgType kType = MsgType::Registered;
+  std::int64_t heartbeat_ms = 0;
+  std::int64_t lost_after_ms = 0;
+};
+template <class V> void describe(V& v, Registered& m) {
+  v.req("heartbeat_ms", m.heartbeat_ms);
+  v.req("lost_after_ms", m.lost_after_ms);
+}
+
+// Both ways every heartbeat_ms. From the agent it carries the host figures and
+// every live run, which is also how the controller reconciles (fencing).
+struct Heartbeat {
+  static constexpr MsgType kType = MsgType::Heartbeat;
+  HostStats host;
+  std::vector<RunReport> runs;
+  bool draining = false;
+};
+template <class V> void describe(V& v, Heartbeat& m) {
+  v.opt("host", m.host);
+  v.opt("runs", m.runs);
+  v.opt("draining", m.draining);
+}
+
+// The whole definition of a stream, as `ffleet stream add` gave it.
+struct StreamSpec {
+  std::vector<std::string> inputs;
+  std::string input_format;
+  bool loop = false;
+  bool shuffle = false;
+  std::vector<std::string> outputs;
+  std::string mode = "auto";     // auto | copy | transcode
+  std::string encoder = "auto";  // auto | an ffmpeg encoder name
+  std::int64_t video_bitrate_kbps = 0;  // 0: encoder default
+  std::string resolution;               // WxH, empty: as input
+  std::int64_t fps = 0;                 // 0: as input
+  bool batch = false;
+  std::int64_t start_at_ms = 0;  // 0: none
+  std::int64_t end_at_ms = 0;
+  std::int64_t duration_ms = 0;
+  std::string repeat;
+  std::string on_host_lost = "failover";
+};
+template <class V> void describe(V& v, StreamSpec& m) {
+  v.req("inputs", m.inputs);
+  v.opt("input_format", m.input_format);
+  v.opt("loop", m.loop);
+  v.opt("shuffle", m.shuffle);
+  v.req("outputs", m.outputs);
+  v.opt("mode", m.mode);
+  v.opt("encoder", m.encoder);
+  v.opt("video_bitrate_kbps", m.video_bitrate_kbps);
+  v.opt("resolution", m.resolution);
+  v.opt("fps", m.fps);
+  v.opt("batch", m.batch);
+  v.opt("start_at_ms", m.start_at_ms);
+  v.opt("end_at_ms", m.end_at_ms);
+  v.opt("duration_ms", m.duration_ms);
+  v.opt("repeat", m.repeat);
+  v.opt("on_host_lost", m.on_host_lost);
+}
+
+// Controller -> agent. Idempotent: a second StartRun for the same stream and
+// attempt is answered with RunStarted for the run already there.
+struct StartRun {
+  static constexpr MsgType kType = MsgType::StartRun;
+  std::int64_t stream_id = 0;
+  std::int64_t attempt = 0;
+  std::string name;
+  StreamSpec spec;
+};
+template <class V> void describe(V& v, StartRun& m) {
+  v.req("stream_id", m.stream_id);
+  v.req("attempt", m.attempt);
+  v.req("name", m.name);
+  v.req("spec", m.spec);
+}
+
+// Controller -> agent. Idempotent; a stop for a run the agent does not have is
+// acknowledged with RunExited(reason "unknown_run").
+struct StopRun {
+  static constexpr MsgType kType = MsgType::StopRun;
+  std::int64_t stream_id = 0;
+  std::int64_t attempt = 0;
+  std::string reason;  // user_stop | stale_attempt | drained | ...
+};
+template <class V> void describe(V& v, StopRun& m) {
+  v.req("stream_id", m.stream_id);
+  v.req("attempt", m.attempt);
+  v.opt("reason", m.reason);
+}
+
+// Agent -> controller, resent until acknowledged (Ack with in_reply_to).
+struct RunStarted {
+  static constexpr MsgType kType = MsgType::RunStarted;
+  std::int64_t stream_id = 0;
+  std::int64_t attempt = 0;
+  std::int64_t pid = 0;
+  std::string encoder;
+  std::int64_t started_at_ms = 0;
+};
+template <class V> void describe(V& v, RunStarted& m) {
+  v.req("stream_id", m.stream_id);
+  v.req("attempt", m.attempt);
+  v.req("pid", m.pid);
+  v.opt("encoder", m.encoder);
+  v.req("started_at_ms", m.started_at_ms);
+}
+
+// Agent -> controller, resent until acknowledged. `reason` says how the run
+// ended: exited (by itself), stopped (asked to), force_killed (SIGKILL after
+// the timeout), spawn_failed, refused (never started), unknown_run.
+struct RunExited {
+  static constexpr MsgType kType = MsgType::RunExited;
+  std::int64_t stream_id = 0;
+  std::int64_t attempt = 0;
+  std::int64_t exit_code = -1;  // -1 when ended by a signal or never started
+  std::int64_t signal = 0;
+  std::string reason;
+  std::string error;  // one line for people; empty when all went well
+  std::vector<std::string> stderr_tail;
+  std::int64_t ended_at_ms = 0;
+};
+template <class V> void describe(V& v, RunExited& m) {
+  v.req("stream_id", m.stream_id);
+  v.req("attempt", m.attempt);
+  v.req("exit_code", m.exit_code);
+  v.req("signal", m.signal);
+  v.req("reason", m.reason);
+  v.opt("error", m.error);
+  v.opt("stderr_tail", m.stderr_tail);
+  v.req("ended_at_ms", m.ended_at_ms);
+}
+
+// Controller -> agent: the last `tail` stderr lines of a live run.
+struct LogsRequest {
+  static constexpr MsgType kType = MsgType::LogsRequest;
+  std::int64_t stream_id = 0;
+  std::int64_t attempt = 0;
+  std::int64_t tail = 50;
+};
+template <class V> void describe(V& v, LogsRequest& m) {
+  v.req("stream_id", m.stream_id);
+  v.req("attempt", m.attempt);
+  v.opt("tail", m.tail);
+}
+
+struct LogsReply {
+  static constexpr MsgType kType = MsgType::LogsReply;
+  std::int64_t stream_id = 0;
+  std::int64_t attempt = 0;
+  bool found = false;
+  std::vector<std::string> lines;
+};
+template <class V> void describe(V& v, LogsReply& m) {
+  v.req("stream_id", m.stream_id);
+  v.req("attempt", m.attempt);
+  v.req("found", m.found);
+  v.opt("lines", m.lines);
+}
+
+// Controller -> agent: drain (take nothing new) or resume.
+struct AgentControl {
+  static constexpr MsgType kType = MsgType::AgentControl;
+  std::string action;  // drain | resume
+};
+template <class V> void describe(V& v, AgentControl& m) { v.req("action", m.action); }
+
+// ---- CLI -> controller. `user` is who the CLI claims to act for; the
+// controller decides who is asking in one place (controller/auth). ----
+
+struct StreamAdd {
+  static constexpr MsgType kType = MsgType::StreamAdd;
+  std::string user;
+  std::string name;
+  StreamSpec spec;
+};
+template <class V> void describe(V& v, StreamAdd& m) {
+  v.req("user", m.user);
+  v.req("name", m.name);
+  v.req("spec", m.spec);
+}
+
+struct StreamAction {
+  static constexpr MsgType kType = MsgType::StreamAction;
+  std::string user;
+  std::string ref;     // id or name
+  std::string action;  // start | stop | rm
+};
+template <class V> void describe(V& v, StreamAction& m) {
+  v.req("user", m.user);
+  v.req("ref", m.ref);
+  v.req("action", m.action);
+}
+
+struct StreamList {
+  static constexpr MsgType kType = MsgType::StreamList;
+  std::string user;
+};
+template <class V> void describe(V& v, StreamList& m) { v.req("user", m.user); }
+
+struct StreamShow {
+  static constexpr MsgType kType = MsgType::StreamShow;
+  std::string user;
+  std::string ref;
+};
+template <class V> void describe(V& v, StreamShow& m) {
+  v.req("user", m.user);
+  v.req("ref", m.ref);
+}
+
+struct StreamLogs {
+  static constexpr MsgType kType = MsgType::StreamLogs;
+  std::string user;
+  std::string ref;
+  std::int64_t tail = 50;
+};
+template <class V> void describe(V& v, StreamLogs& m) {
+  v.req("user", m.user);
+  v.req("ref", m.ref);
+  v.opt("tail", m.tail);
+}
+
+struct AgentList {
+  static constexpr MsgType kType = MsgType::AgentList;
+  std::string user;
+};
+template <class V> void describe(V& v, AgentList& m) { v.req("user", m.user); }
+
+struct AgentAction {
+  static constexpr MsgType kType = MsgType::AgentAction;
+  std::string user;
+  std::string name;
+  std::string action;  // drain | resume
+};
+template <class V> void describe(V& v, AgentAction& m) {
+  v.req("user", m.user);
+  v.req("name", m.name);
+  v.req("action", m.action);
+}
+
+struct LimitsShow {
+  static constexpr MsgType kType = MsgType::LimitsShow;
+  std::string user;
+};
+template <class V> void describe(V& v, LimitsShow& m) { v.req("user", m.user); }
+
+// A negative number leaves that limit as it is.
+struct LimitsSet {
+  static constexpr MsgType kType = MsgType::LimitsSet;
+  std::string user;
+  std::int64_t global = -1;
+  std::int64_t per_user = -1;
+  std::string target_user;
+  std::int64_t target_max = -1;
+};
+template <class V> void describe(V& v, LimitsSet& m) {
+  v.req("user", m.user);
+  v.opt("global", m.global);
+  v.opt("per_user", m.per_user);
+  v.opt("target_user", m.target_user);
+  v.opt("target_max", m.target_max);
+}
+
+// ---- Views the controller sends back to the CLI ----
+
+struct RunView {
+  std::int64_t attempt = 0;
+  std::string agent;
+  std::int64_t pid = 0;
+  std::string encoder;
+  std::int64_t started_at_ms = 0;
+  std::int64_t ended_at_ms = 0;
+  std::int64_t exit_code = -1;
+  std::int64_t signal = 0;
+  std::string reason;
+  std::string error;
+  std::vector<std::string> stderr_tail;
+};
+template <class V> void describe(V& v, RunView& m) {
+  v.req("attempt", m.attempt);
+  v.req("agent", m.agent);
+  v.opt("pid", m.pid);
+  v.opt("encoder", m.encoder);
+  v.opt("started_at_ms", m.started_at_ms);
+  v.opt("ended_at_ms", m.ended_at_ms);
+  v.opt("exit_code", m.exit_code);
+  v.opt("signal", m.signal);
+  v.opt("reason", m.reason);
+  v.opt("error", m.error);
+  v.opt("stderr_tail", m.stderr_tail);
+}
+
+struct StreamView {
+  std::int64_t id = 0;
+  std::string name;
+  std::string owner;
+  std::string state;
+  std::string agent;
+  std::int64_t pid = 0;
+  std::string encoder;
+  std::int64_t attempt = 0;
+  double cpu_percent = 0;
+  std::int64_t rss_bytes = 0;
+  double fps = 0;
+  double speed = 0;
+  std::string last_error;
+  std::string waiting_for;
+  StreamSpec spec;  // outputs already masked: no stream key leaves the controller
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  std::vector<RunView> runs;  // filled by StreamShow only
+};
+template <class V> void describe(V& v, StreamView& m) {
+  v.req("id", m.id);
+  v.req("name", m.name);
+  v.req("owner", m.owner);
+  v.req("state", m.state);
+  v.opt("agent", m.agent);
+  v.opt("pid", m.pid);
+  v.opt("encoder", m.encoder);
+  v.opt("attempt", m.attempt);
+  v.opt("cpu_percent", m.cpu_percent);
+  v.opt("rss_bytes", m.rss_bytes);
+  v.opt("fps", m.fps);
+  v.opt("speed", m.speed);
+  v.opt("last_error", m.last_error);
+  v.opt("waiting_for", m.waiting_for);
+  v.req("spec", m.spec);
+  v.opt("created_at_ms", m.created_at_ms);
+  v.opt("updated_at_ms", m.updated_at_ms);
+  v.opt("runs", m.runs);
+}
+
+struct AgentView {
+  std::string name;
+  std::string hostname;
+  std::string state;
+  std::int64_t streams = 0;
+  std::int64_t max_streams = 0;
+  std::vector<std::string> encoders;
+  double cpu_percent = 0;
+  std::int64_t mem_used_bytes = 0;
+  std::int64_t mem_total_bytes = 0;
+  std::int64_t last_seen_ms = 0;
+  std::string ffmpeg_version;
+  std::int64_t cpus = 0;
+};
+template <class V> void describe(V& v, AgentView& m) {
+  v.req("name", m.name);
+  v.opt("hostname", m.hostname);
+  v.req("state", m.state);
+  v.req("streams", m.streams);
+  v.req("max_streams", m.max_streams);
+  v.opt("encoders", m.encoders);
+  v.opt("cpu_percent", m.cpu_percent);
+  v.opt("mem_used_bytes", m.mem_used_bytes);
+  v.opt("mem_total_bytes", m.mem_total_bytes);
+  v.opt("last_seen_ms", m.last_seen_ms);
+  v.opt("ffmpeg_version", m.ffmpeg_version);
+  v.opt("cpus", m.cpus);
+}
+
+struct LimitsView {
+  std::int64_t global = 0;
+  std::int64_t per_user = 0;
+  std::map<std::string, std::int64_t> user_overrides;
+  std::int64_t running = 0;
+};
+template <class V> void describe(V& v, LimitsView& m) {
+  v.req("global", m.global);
+  v.req("per_user", m.per_user);
+  v.opt("user_overrides", m.user_overrides);
+  v.opt("running", m.running);
+}
+
+// Controller -> CLI, answer to every CLI request. ok=false carries `error`,
+// one line for people.
+struct Reply {
+  static constexpr MsgType kType = MsgType::Reply;
+  bool ok = true;
+  std::string error;
+  std::int64_t id = 0;
+  std::vector<StreamView> streams;
+  std::vector<AgentView> agents;
+  std::vector<std::string> lines;
+  LimitsView limits;
+};
+template <class V> void describe(V& v, Reply& m) {
+  v.req("ok", m.ok);
+  v.opt("error", m.error);
+  v.opt("id", m.id);
+  v.opt("streams", m.streams);
+  v.opt("agents", m.agents);
+  v.opt("lines", m.lines);
+  v.opt("limits", m.limits);
+}
+
+}  // namespace ffleet::proto
