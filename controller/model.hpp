@@ -36,6 +36,14 @@ struct StreamRow {
   std::string waiting_for;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  // Schedule and retry bookkeeping (migration 0002).
+  std::int64_t next_start_ms = 0;
+  std::int64_t stop_at_ms = 0;
+  std::int64_t retries = 0;
+  std::int64_t retry_at_ms = 0;
+  std::string avoid_agent;
+  std::int64_t priority = 0;
+  std::int64_t pending_since_ms = 0;
 
   // A process may be alive for this stream (it holds an agent slot).
   bool holds_process() const { return state == state::kStarting || state == state::kRunning || state == state::kStopping; }
@@ -55,6 +63,14 @@ struct RunRow {
   std::string reason;
   std::string error;
   std::vector<std::string> stderr_tail;
+};
+
+struct ScheduleLogRow {
+  std::int64_t stream_id = 0;
+  std::int64_t occurrence_ms = 0;
+  std::string outcome;
+  std::string detail;
+  std::int64_t recorded_at_ms = 0;
 };
 
 struct AgentRow {

@@ -23,6 +23,13 @@ Status apply_file(const std::string& path, Options& o) {
   if (auto x = t["restart_grace_ms"].value<std::int64_t>()) o.restart_grace_ms = *x;
   if (auto x = t["max_concurrent_streams_global"].value<std::int64_t>()) o.limits.global = *x;
   if (auto x = t["max_concurrent_streams_per_user"].value<std::int64_t>()) o.limits.per_user = *x;
+  if (auto x = t["retry_base_ms"].value<std::int64_t>()) o.retry.base_ms = *x;
+  if (auto x = t["retry_cap_ms"].value<std::int64_t>()) o.retry.cap_ms = *x;
+  if (auto x = t["retry_max"].value<std::int64_t>()) o.retry.max_retries = *x;
+  if (auto x = t["retry_stable_ms"].value<std::int64_t>()) o.retry.stable_ms = *x;
+  if (auto users = t["user_limits"].as_table())
+    for (const auto& [user, v] : *users)
+      if (auto n = v.value<std::int64_t>()) o.limits.user_overrides[std::string(user.str())] = *n;
   return Status::ok();
 }
 
@@ -38,6 +45,10 @@ Status apply_env(Options& o) {
       {"FFLEET_HEARTBEAT_MS", &o.heartbeat_ms, 50, 60000},
       {"FFLEET_LOST_AFTER_MS", &o.lost_after_ms, 200, 600000},
       {"FFLEET_RESTART_GRACE_MS", &o.restart_grace_ms, 0, 600000},
+      {"FFLEET_RETRY_BASE_MS", &o.retry.base_ms, 1, 3600000},
+      {"FFLEET_RETRY_CAP_MS", &o.retry.cap_ms, 1, 86400000},
+      {"FFLEET_RETRY_MAX", &o.retry.max_retries, 0, 1000},
+      {"FFLEET_RETRY_STABLE_MS", &o.retry.stable_ms, 0, 86400000},
   };
   for (const auto& v : ints) {
     auto r = env::integer(v.name, v.min, v.max);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "limits/limits.hpp"
+#include "retry/retry.hpp"
 
 namespace ffleet::controller {
 
@@ -23,6 +24,9 @@ struct Options {
   // StartRun/StopRun are resent at this pace until the agent answers.
   std::int64_t resend_ms = 2000;
   limits::Limits limits;
+  retry::Policy retry;
+  // A scheduled start this late (the controller was down) is logged as late.
+  std::int64_t late_start_ms = 5000;
 };
 
 struct ParseOutcome {

@@ -26,6 +26,7 @@ std::string_view type_name(MsgType t) {
     case MsgType::AgentAction: return "AGENT_ACTION";
     case MsgType::LimitsShow: return "LIMITS_SHOW";
     case MsgType::LimitsSet: return "LIMITS_SET";
+    case MsgType::StreamSchedule: return "STREAM_SCHEDULE";
     case MsgType::Reply: return "REPLY";
   }
   return "UNKNOWN";

@@ -54,6 +54,28 @@ template <class M, class Print> int run(const Globals& g, const M& req, Print&& 
   return cli::kExitOk;
 }
 
+// TIME and DUR arguments to milliseconds, relative times anchored at now.
+Status parse_times(const AddArgs& a, proto::StreamSpec& spec) {
+  const std::int64_t now = clock::wall_ms();
+  if (!a.start_at.empty()) {
+    auto t = timeparse::time_ms(a.start_at, now);
+    if (!t) return Status::error("--start-at: " + t.error());
+    spec.start_at_ms = *t;
+  }
+  if (!a.end_at.empty()) {
+    auto t = timeparse::time_ms(a.end_at, now);
+    if (!t) return Status::error("--end-at: " + t.error());
+    spec.end_at_ms = *t;
+  }
+  if (!a.duration.empty()) {
+    auto d = timeparse::duration_ms(a.duration);
+    if (!d) return Status::error("--duration: " + d.error());
+    if (*d <= 0) return Status::error("--duration must be more than 0");
+    spec.duration_ms = *d;
+  }
+  return Status::ok();
+}
+
 void print_lines(const Globals& g, const proto::Reply& r) {
   if (g.json) {
     std::cout << nlohmann::json({{"ok", true}, {"message", r.lines.empty() ? "" : r.lines.front()}}).dump() << "\n";
@@ -116,6 +138,15 @@ int main(int argc, char** argv) {
     sc->callback([&action, a] { action = a; });
   }
   auto* s_ls = stream->add_subcommand("ls", "list streams");
+  AddArgs sched;
+  bool sched_clear = false;
+  auto* s_sched = stream->add_subcommand("schedule", "replace a stream's schedule (a live run keeps running)");
+  s_sched->add_option("stream", ref, "stream id or name")->required();
+  s_sched->add_option("--start-at", sched.start_at, "TIME: ISO 8601 or +90s");
+  auto* sched_end = s_sched->add_option("--end-at", sched.end_at, "TIME: ISO 8601 or +2h");
+  s_sched->add_option("--duration", sched.duration, "DUR: 90s, 15m, 2h, 1h30m")->excludes(sched_end);
+  s_sched->add_option("--repeat", sched.spec.repeat, "daily or weekly:mon,wed,...");
+  s_sched->add_flag("--clear", sched_clear, "remove the schedule");
 
   // agent ...
   auto* agent = app.add_subcommand("agent", "list, drain and resume agents");
@@ -165,25 +196,28 @@ int main(int argc, char** argv) {
     m.user = g.user;
     m.name = add.name;
     m.spec = add.spec;
-    const std::int64_t now = clock::wall_ms();
-    if (!add.start_at.empty()) {
-      auto t = timeparse::time_ms(add.start_at, now);
-      if (!t) return die(cli::kExitUsage, "--start-at: " + t.error());
-      m.spec.start_at_ms = *t;
-    }
-    if (!add.end_at.empty()) {
-      auto t = timeparse::time_ms(add.end_at, now);
-      if (!t) return die(cli::kExitUsage, "--end-at: " + t.error());
-      m.spec.end_at_ms = *t;
-    }
-    if (!add.duration.empty()) {
-      auto d = timeparse::duration_ms(add.duration);
-      if (!d) return die(cli::kExitUsage, "--duration: " + d.error());
-      m.spec.duration_ms = *d;
-    }
+    if (Status st = parse_times(add, m.spec); !st) return die(cli::kExitUsage, st.message());
     return run(g, m, [&](const proto::Reply& r) {
       if (g.json) std::cout << nlohmann::json({{"id", r.id}}).dump() << "\n";
       else std::cout << r.id << "\n";
+    });
+  }
+  if (s_sched->parsed()) {
+    proto::StreamSchedule m;
+    m.user = g.user;
+    m.ref = ref;
+    m.clear = sched_clear;
+    if (Status st = parse_times(sched, sched.spec); !st) return die(cli::kExitUsage, st.message());
+    m.start_at_ms = sched.spec.start_at_ms;
+    m.end_at_ms = sched.spec.end_at_ms;
+    m.duration_ms = sched.spec.duration_ms;
+    m.repeat = sched.spec.repeat;
+    if (!m.clear && m.start_at_ms == 0 && m.end_at_ms == 0 && m.duration_ms == 0 && m.repeat.empty())
+      return die(cli::kExitUsage, "stream schedule: give --start-at, --end-at, --duration, --repeat or --clear");
+    return run(g, m, [&](const proto::Reply& r) {
+      if (r.streams.empty()) return;
+      if (g.json) std::cout << cli::stream_json(r.streams.front(), false).dump(2) << "\n";
+      else std::cout << cli::schedule_line(r.streams.front()) << "\n";
     });
   }
   if (action == "start" || action == "stop" || action == "rm") {

@@ -44,7 +44,16 @@ nlohmann::json stream_json(const proto::StreamView& s, bool with_detail) {
                       {"speed", s.speed},
                       {"last_error", str_or_null(s.last_error)},
                       {"waiting_for", str_or_null(s.waiting_for)}};
+  j["next_start"] = time_or_null(s.next_start_ms);
+  j["ends_at"] = time_or_null(s.stop_at_ms);
+  j["retries"] = s.retries;
+  j["retry_at"] = time_or_null(s.retry_at_ms);
   if (!with_detail) return j;
+  j["start_at"] = time_or_null(s.spec.start_at_ms);
+  j["end_at"] = time_or_null(s.spec.end_at_ms);
+  j["duration_ms"] = s.spec.duration_ms > 0 ? nlohmann::json(s.spec.duration_ms) : nlohmann::json(nullptr);
+  j["repeat"] = str_or_null(s.spec.repeat);
+  j["schedule_notes"] = s.schedule_notes;
   j["inputs"] = s.spec.inputs;
   j["input_format"] = str_or_null(s.spec.input_format);
   j["outputs"] = s.spec.outputs;  // masked by the controller
@@ -135,7 +144,10 @@ std::string stream_details(const proto::StreamView& s) {
     << "inputs:      " << join(s.spec.inputs, " ") << (s.spec.input_format.empty() ? "" : " (" + s.spec.input_format + ")") << "\n"
     << "outputs:     " << join(s.spec.outputs, " ") << "\n"
     << "mode:        " << s.spec.mode << (s.spec.batch ? ", batch" : ", live") << (s.spec.loop ? ", loop" : "") << "\n";
+  o << "schedule:    " << schedule_line(s) << "\n";
+  if (s.retries > 0) o << "retries:     " << s.retries << " in a row" << "\n";
   if (!s.last_error.empty()) o << "last error:  " << s.last_error << "\n";
+  for (const auto& n : s.schedule_notes) o << "note:        " << n << "\n";
   if (!s.runs.empty()) {
     std::vector<std::vector<std::string>> rows = {{"RUN", "AGENT", "PID", "STARTED", "ENDED", "EXIT", "REASON", "ERROR"}};
     for (const auto& r : s.runs)
@@ -157,6 +169,15 @@ std::string agent_table(const std::vector<proto::AgentView>& agents) {
                     mib(a.mem_used_bytes) + "/" + mib(a.mem_total_bytes), dash(join(a.encoders, ",")),
                     a.last_seen_ms > 0 ? timeparse::iso_local(a.last_seen_ms) : "-"});
   return table(rows);
+}
+
+std::string schedule_line(const proto::StreamView& s) {
+  std::vector<std::string> parts;
+  if (s.next_start_ms > 0) parts.push_back("next start " + timeparse::iso_local(s.next_start_ms));
+  if (s.stop_at_ms > 0) parts.push_back("this run ends " + timeparse::iso_local(s.stop_at_ms));
+  if (s.spec.duration_ms > 0) parts.push_back("runs for " + std::to_string(s.spec.duration_ms / 1000) + " s");
+  if (!s.spec.repeat.empty()) parts.push_back("repeats " + s.spec.repeat);
+  return parts.empty() ? "none" : join(parts, ", ");
 }
 
 std::string limits_text(const proto::LimitsView& l) {

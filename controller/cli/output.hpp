@@ -19,6 +19,8 @@ std::string stream_table(const std::vector<proto::StreamView>& streams);
 std::string stream_details(const proto::StreamView& s);
 std::string agent_table(const std::vector<proto::AgentView>& agents);
 std::string limits_text(const proto::LimitsView& l);
+// "next start 2026-11-24T18:00:00+01:00, ends ..., repeats daily" or "no schedule".
+std::string schedule_line(const proto::StreamView& s);
 
 // A plain table: columns padded to their widest cell.
 std::string table(const std::vector<std::vector<std::string>>& rows);

@@ -7,6 +7,7 @@
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 #include "loop/controller.hpp"
+#include "retry/retry.hpp"
 
 namespace ffleet::controller {
 namespace {
@@ -232,19 +233,43 @@ void Controller::on_run_exited(registry::Agent& a, const wire::Envelope& env, co
     st = store_.update_run(*run);
   }
   const bool current = s && s->agent == a.name && s->attempt == m.attempt && s->holds_process();
+  retry::Decision d;
   if (st && current) {
-    if (s->desired == "stopped" || s->state == state::kStopping) {
-      s->state = state::kStopped;
-    } else if (m.reason == "exited" && m.exit_code == 0) {
-      s->state = state::kCompleted;
-      s->desired = "stopped";
-    } else {
-      s->state = state::kFailed;
-      s->desired = "stopped";
-      s->last_error = m.error.empty() ? m.reason : m.error;
+    retry::Ending e;
+    e.reason = m.reason;
+    e.exit_code = m.exit_code;
+    e.signal = m.signal;
+    e.ran_ms = run && run->started_at_ms > 0 ? m.ended_at_ms - run->started_at_ms : 0;
+    e.user_stop = s->desired == "stopped" || s->state == state::kStopping;
+    d = retry::decide(opts_.retry, s->retries, e);
+    const std::string error = m.error.empty() ? m.reason : m.error;
+    switch (d.kind) {
+      case retry::Decision::Kind::kStopped: rest(*s); break;
+      case retry::Decision::Kind::kCompleted:
+        rest(*s);
+        if (s->state == state::kStopped) s->state = state::kCompleted;
+        break;
+      case retry::Decision::Kind::kFailed:
+        rest(*s);
+        if (s->state == state::kStopped) s->state = state::kFailed;
+        s->last_error = error;
+        break;
+      case retry::Decision::Kind::kRetry: {
+        const std::int64_t now = clock::wall_ms();
+        s->state = state::kPending;
+        s->retries = d.retries;
+        s->retry_at_ms = now + d.delay_ms;
+        s->avoid_agent = d.avoid_host ? a.name : "";
+        s->pending_since_ms = now;
+        s->last_error = error;
+        s->waiting_for = "retry " + std::to_string(d.retries) + " of " + std::to_string(opts_.retry.max_retries) +
+                         " in " + std::to_string((d.delay_ms + 999) / 1000) + "s";
+        s->agent.clear();
+        s->pid = 0;
+        break;
+      }
     }
-    s->agent.clear();
-    s->pid = 0;
+    s->updated_at_ms = clock::wall_ms();
     st = store_.update_stream(*s);
   }
   if (st) st = tx.commit();
@@ -270,10 +295,14 @@ void Controller::end_run(StreamRow& s, const std::string& reason, const std::str
     run->error = error;
     st = store_.update_run(*run);
   }
-  if (s.state == state::kStopping || s.desired == "stopped") s.state = state::kStopped;
-  else s.state = state::kPending;
-  s.agent.clear();
-  s.pid = 0;
+  if (s.state == state::kStopping || s.desired == "stopped") {
+    rest(s);
+  } else {
+    s.state = state::kPending;
+    s.pending_since_ms = clock::wall_ms();
+    s.agent.clear();
+    s.pid = 0;
+  }
   s.last_error = error;
   if (st) st = store_.update_stream(s);
   if (st) st = tx.commit();

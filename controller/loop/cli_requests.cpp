@@ -2,6 +2,7 @@
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 #include "loop/controller.hpp"
+#include "schedule/schedule.hpp"
 #include "streams/validate.hpp"
 
 namespace ffleet::controller {
@@ -85,6 +86,9 @@ void Controller::on_cli_message(const wire::Envelope& env) {
     case MsgType::LimitsShow:
       return handle.template operator()<proto::LimitsShow>(
           [&](const proto::LimitsShow&, const auth::Caller&) { return limits_show(); });
+    case MsgType::StreamSchedule:
+      return handle.template operator()<proto::StreamSchedule>(
+          [&](const proto::StreamSchedule& m, const auth::Caller&) { return stream_schedule(m); });
     case MsgType::LimitsSet:
       return handle.template operator()<proto::LimitsSet>(
           [&](const proto::LimitsSet& m, const auth::Caller&) { return limits_set(m); });
@@ -100,11 +104,17 @@ void Controller::on_cli_message(const wire::Envelope& env) {
 proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAdd& m) {
   if (Status s = streams::validate_name(m.name); !s) return fail(s.message());
   if (Status s = streams::validate_spec(m.spec); !s) return fail(s.message());
+  const std::int64_t now = clock::wall_ms();
+  if (Status s = schedule::validate(m.spec, now); !s) return fail(s.message());
   StreamRow row;
   row.name = m.name;
   row.owner = c.user;
   row.spec = m.spec;
-  row.created_at_ms = row.updated_at_ms = clock::wall_ms();
+  row.created_at_ms = row.updated_at_ms = now;
+  if (m.spec.start_at_ms > 0) {
+    row.state = state::kScheduled;
+    row.next_start_ms = m.spec.start_at_ms;
+  }
   auto id = store_.insert_stream(row);
   if (!id) return fail(id.error());
   logger()->info("stream_added stream={} name={} owner={}", *id, m.name, c.user);
@@ -128,30 +138,26 @@ proto::Reply Controller::stream_start(StreamRow& s) {
     return ok_line(s.name + " is already " + s.state);
   if (s.state == state::kStopping)
     return fail(s.name + " is still stopping; start it again once it has stopped");
-  auto lim = current_limits();
-  if (Status ok = limits::admit(lim, {store_.running_total(), store_.running_per_owner()}, s.owner); !ok) {
-    logger()->warn("start_refused stream={} why=\"{}\"", s.id, ok.message());
-    return fail(ok.message());
-  }
-  s.desired = "running";
-  s.last_error.clear();
-  if (Status st = place(s); !st) return fail("cannot store the change: " + st.message());
+  // A manual start runs one occurrence from now: its end from --duration or a
+  // future --end-at; a repeating schedule carries on afterwards.
+  const std::int64_t now = clock::wall_ms();
+  const std::int64_t end = schedule::occurrence_end(s.spec, now);
+  s.stop_at_ms = end > now ? end : 0;
+  s.retries = 0;
+  s.retry_at_ms = 0;
+  s.avoid_agent.clear();
+  std::string refusal;
+  if (Status st = want_running(s, /*manual=*/true, refusal); !st) return fail("cannot store the change: " + st.message());
+  if (!refusal.empty()) return fail(refusal);
   if (s.state == state::kPending) return ok_line(s.name + " pending: waiting for " + s.waiting_for);
   return ok_line(s.name + " starting on " + s.agent + " (run " + std::to_string(s.attempt) + ")");
 }
 
 proto::Reply Controller::stream_stop(StreamRow& s) {
-  s.desired = "stopped";
-  const bool live = s.state == state::kStarting || s.state == state::kRunning;
-  if (live) s.state = state::kStopping;
-  else if (s.state == state::kPending || s.state == state::kScheduled) s.state = state::kStopped;
-  if (s.state != state::kStopping) s.waiting_for.clear();
-  if (Status st = save(s); !st) return fail("cannot store the change: " + st.message());
-  if (live) {
-    send_stop(s.agent, s.id, s.attempt, "user_stop");
-    last_command_ms_[s.id] = clock::steady_ms();
-    return ok_line(s.name + " stopping");
-  }
+  // A stop by a person ends the schedule too: nothing starts again by itself.
+  s.next_start_ms = 0;
+  stop_wanted(s, "user_stop");
+  if (s.state == state::kStopping) return ok_line(s.name + " stopping");
   return ok_line(s.name + " is " + s.state);
 }
 

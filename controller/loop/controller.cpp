@@ -79,6 +79,7 @@ void Controller::tick(std::int64_t now) {
     next_heartbeat_ms_ = now + opts_.heartbeat_ms;
   }
   resend_commands(now);
+  fire_schedules(clock::wall_ms());
   place_pending();
   expire_log_requests(now);
   for (auto it = stale_stops_.begin(); it != stale_stops_.end();)

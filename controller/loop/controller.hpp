@@ -72,6 +72,18 @@ class Controller {
   void resend_commands(std::int64_t now);
   limits::Limits current_limits();
   Status save(StreamRow& s);
+  // Where a stream rests when nothing runs: scheduled if an occurrence is
+  // coming, else stopped. Clears every per-run and retry field.
+  void rest(StreamRow& s);
+  // Why `s` may not start now (a limit, a destination in use), or ok.
+  Status start_blocker(const StreamRow& s);
+  // Desired running, then placed or pending; `manual` refuses over a limit.
+  Status want_running(StreamRow& s, bool manual, std::string& refusal);
+  void stop_wanted(StreamRow& s, const std::string& reason);
+
+  // scheduling.cpp
+  void fire_schedules(std::int64_t now_wall);
+  proto::Reply stream_schedule(const proto::StreamSchedule& m);
 
   // cli_requests.cpp
   void on_cli_message(const wire::Envelope& env);

@@ -1,6 +1,7 @@
 // Starting and stopping runs: placement of a stream on an agent, the pending
 // queue, and resending commands until the agent answers.
 #include "ffleet/common/clock.hpp"
+#include "ffleet/common/redact.hpp"
 #include "ffleet/common/log.hpp"
 #include "loop/controller.hpp"
 #include "placement/placement.hpp"
@@ -49,6 +50,8 @@ Status Controller::place(StreamRow& s, const std::string& avoid) {
   }
   s.attempt += 1;
   s.agent = *where;
+  s.retry_at_ms = 0;
+  s.avoid_agent.clear();
   s.state = state::kStarting;
   s.pid = 0;
   s.encoder.clear();
@@ -69,27 +72,102 @@ Status Controller::place(StreamRow& s, const std::string& avoid) {
   return Status::ok();
 }
 
+void Controller::rest(StreamRow& s) {
+  s.desired = "stopped";
+  s.state = s.next_start_ms > 0 ? state::kScheduled : state::kStopped;
+  s.agent.clear();
+  s.pid = 0;
+  s.stop_at_ms = 0;
+  s.retries = 0;
+  s.retry_at_ms = 0;
+  s.avoid_agent.clear();
+  s.waiting_for.clear();
+  s.pending_since_ms = 0;
+}
+
+Status Controller::start_blocker(const StreamRow& s) {
+  if (Status ok = limits::admit(current_limits(), {store_.running_total(), store_.running_per_owner()}, s.owner); !ok)
+    return ok;
+  // Two live pushes to one destination (one RTMP key) fight each other.
+  for (const auto& other : store_.streams()) {
+    if (other.id == s.id || other.desired != "running") continue;
+    if (!other.holds_process() && other.state != state::kPending) continue;
+    for (const auto& o : s.spec.outputs) {
+      if (o == "null" || o == "-") continue;
+      for (const auto& x : other.spec.outputs)
+        if (x == o)
+          return Status::error("output " + redact::url(o) + " is in use by stream " + other.name + " (id " +
+                               std::to_string(other.id) + ")");
+    }
+  }
+  return Status::ok();
+}
+
+Status Controller::want_running(StreamRow& s, bool manual, std::string& refusal) {
+  const std::int64_t now = clock::wall_ms();
+  if (Status blocked = start_blocker(s); !blocked) {
+    if (manual) {
+      refusal = blocked.message();
+      logger()->warn("start_refused stream={} why=\"{}\"", s.id, refusal);
+      return Status::ok();
+    }
+    s.desired = "running";
+    s.state = state::kPending;
+    s.pending_since_ms = now;
+    s.waiting_for = blocked.message();
+    logger()->info("stream_pending stream={} waiting_for=\"{}\"", s.id, s.waiting_for);
+    return save(s);
+  }
+  s.desired = "running";
+  s.last_error.clear();
+  s.pending_since_ms = now;
+  return place(s, s.avoid_agent);
+}
+
+void Controller::stop_wanted(StreamRow& s, const std::string& reason) {
+  const bool live = s.state == state::kStarting || s.state == state::kRunning;
+  if (live) {
+    s.desired = "stopped";
+    s.state = state::kStopping;
+    s.stop_at_ms = 0;
+    s.retries = 0;
+    s.retry_at_ms = 0;
+    s.waiting_for.clear();
+  } else if (s.state != state::kStopping) {
+    const bool keep_final = s.state == state::kCompleted || s.state == state::kFailed;
+    const std::string was = s.state;
+    rest(s);
+    if (keep_final && s.state == state::kStopped) s.state = was;
+  } else {
+    s.desired = "stopped";
+  }
+  if (Status st = save(s); !st) {
+    logger()->error("store_failed op=stop stream={} error=\"{}\"", s.id, st.message());
+    return;
+  }
+  if (live) {
+    send_stop(s.agent, s.id, s.attempt, reason);
+    last_command_ms_[s.id] = clock::steady_ms();
+  }
+}
+
 void Controller::place_pending() {
-  auto pending = store_.streams_in_state(state::kPending);
+  auto pending = store_.pending_queue();
   if (pending.empty()) return;
-  auto lim = current_limits();
-  limits::Usage use{store_.running_total(), store_.running_per_owner()};
-  for (auto& s : pending) {  // by id: first come, first served
+  const std::int64_t now = clock::wall_ms();
+  for (auto& s : pending) {  // priority, then first come, first served
     if (s.desired != "running" || !s.agent.empty()) continue;  // held for its host
-    if (Status ok = limits::admit(lim, use, s.owner); !ok) {
-      if (s.waiting_for != ok.message()) {
-        s.waiting_for = ok.message();
+    if (s.retry_at_ms > now) continue;                           // backing off
+    if (Status blocked = start_blocker(s); !blocked) {
+      if (s.waiting_for != blocked.message()) {
+        s.waiting_for = blocked.message();
         (void)save(s);
       }
       continue;
     }
-    if (Status st = place(s); !st) {
+    if (Status st = place(s, s.avoid_agent); !st) {
       logger()->error("store_failed op=place stream={} error=\"{}\"", s.id, st.message());
       return;
-    }
-    if (s.state == state::kStarting) {
-      ++use.global;
-      ++use.per_user[s.owner];
     }
   }
 }

@@ -1,6 +1,7 @@
 // What the CLI is shown. No stream key leaves the controller: inputs and
 // outputs are masked here, the one place views are built.
 #include "ffleet/common/redact.hpp"
+#include "ffleet/common/timeparse.hpp"
 #include "loop/controller.hpp"
 
 namespace ffleet::controller {
@@ -30,7 +31,13 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs) {
       v.speed = r->speed;
     }
   }
+  v.next_start_ms = s.next_start_ms;
+  v.stop_at_ms = s.stop_at_ms;
+  v.retries = s.retries;
+  v.retry_at_ms = s.retry_at_ms;
   if (with_runs) {
+    for (const auto& n : store_.schedule_log(s.id))
+      v.schedule_notes.push_back(n.outcome + " " + timeparse::iso_local(n.occurrence_ms) + ": " + n.detail);
     for (const auto& r : store_.runs(s.id)) {
       proto::RunView rv;
       rv.attempt = r.attempt;

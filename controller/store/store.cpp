@@ -11,7 +11,7 @@ namespace {
 
 const char* kStreamCols =
     "id, name, owner, spec, desired, state, agent, attempt, pid, encoder, last_error, waiting_for, created_at_ms, "
-    "updated_at_ms";
+    "updated_at_ms, next_start_ms, stop_at_ms, retries, retry_at_ms, avoid_agent, priority, pending_since_ms";
 
 StreamRow read_stream(const Stmt& q, Status& err) {
   StreamRow s;
@@ -31,6 +31,13 @@ StreamRow read_stream(const Stmt& q, Status& err) {
   s.waiting_for = q.text(11);
   s.created_at_ms = q.int64(12);
   s.updated_at_ms = q.int64(13);
+  s.next_start_ms = q.int64(14);
+  s.stop_at_ms = q.int64(15);
+  s.retries = q.int64(16);
+  s.retry_at_ms = q.int64(17);
+  s.avoid_agent = q.text(18);
+  s.priority = q.int64(19);
+  s.pending_since_ms = q.int64(20);
   return s;
 }
 
@@ -97,10 +104,13 @@ Status Store::migrate() {
 Result<std::int64_t> Store::insert_stream(const StreamRow& s) {
   Stmt q(db_.raw(),
          "INSERT INTO streams (name, owner, spec, desired, state, agent, attempt, pid, encoder, last_error, waiting_for, "
-         "created_at_ms, updated_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+         "created_at_ms, updated_at_ms, next_start_ms, stop_at_ms, retries, retry_at_ms, avoid_agent, priority, "
+         "pending_since_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, s.name).bind(2, s.owner).bind(3, jsonv::to_json(s.spec).dump()).bind(4, s.desired).bind(5, s.state);
   q.bind(6, s.agent).bind(7, s.attempt).bind(8, s.pid).bind(9, s.encoder).bind(10, s.last_error);
-  q.bind(11, s.waiting_for).bind(12, s.created_at_ms).bind(13, s.updated_at_ms);
+  q.bind(11, s.waiting_for).bind(12, s.created_at_ms).bind(13, s.updated_at_ms).bind(14, s.next_start_ms);
+  q.bind(15, s.stop_at_ms).bind(16, s.retries).bind(17, s.retry_at_ms).bind(18, s.avoid_agent).bind(19, s.priority);
+  q.bind(20, s.pending_since_ms);
   q.step();
   if (!q.status()) {
     if (q.status().message().find("UNIQUE") != std::string::npos)
@@ -113,10 +123,12 @@ Result<std::int64_t> Store::insert_stream(const StreamRow& s) {
 Status Store::update_stream(const StreamRow& s) {
   Stmt q(db_.raw(),
          "UPDATE streams SET spec=?, desired=?, state=?, agent=?, attempt=?, pid=?, encoder=?, last_error=?, "
-         "waiting_for=?, updated_at_ms=? WHERE id=?");
+         "waiting_for=?, updated_at_ms=?, next_start_ms=?, stop_at_ms=?, retries=?, retry_at_ms=?, avoid_agent=?, "
+         "priority=?, pending_since_ms=? WHERE id=?");
   q.bind(1, jsonv::to_json(s.spec).dump()).bind(2, s.desired).bind(3, s.state).bind(4, s.agent).bind(5, s.attempt);
   q.bind(6, s.pid).bind(7, s.encoder).bind(8, s.last_error).bind(9, s.waiting_for).bind(10, s.updated_at_ms);
-  q.bind(11, s.id);
+  q.bind(11, s.next_start_ms).bind(12, s.stop_at_ms).bind(13, s.retries).bind(14, s.retry_at_ms);
+  q.bind(15, s.avoid_agent).bind(16, s.priority).bind(17, s.pending_since_ms).bind(18, s.id);
   q.step();
   return q.status();
 }
@@ -157,6 +169,41 @@ std::vector<StreamRow> Store::streams() { return query_streams("", "", false); }
 
 std::vector<StreamRow> Store::streams_in_state(const std::string& state) {
   return query_streams("WHERE state=?", state, true);
+}
+
+std::vector<StreamRow> Store::streams_due_to_start(std::int64_t now_ms) {
+  return query_streams("WHERE state='scheduled' AND next_start_ms > 0 AND next_start_ms <= " + std::to_string(now_ms), "",
+                       false);
+}
+
+std::vector<StreamRow> Store::streams_due_to_stop(std::int64_t now_ms) {
+  return query_streams("WHERE desired='running' AND stop_at_ms > 0 AND stop_at_ms <= " + std::to_string(now_ms), "",
+                       false);
+}
+
+std::vector<StreamRow> Store::pending_queue() {
+  Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols +
+                        " FROM streams WHERE state='pending' ORDER BY priority, pending_since_ms, id");
+  std::vector<StreamRow> out;
+  while (q.step()) out.push_back(read_stream(q, last_error_));
+  return out;
+}
+
+Status Store::log_schedule(const ScheduleLogRow& r) {
+  Stmt q(db_.raw(),
+         "INSERT INTO schedule_log (stream_id, occurrence_ms, outcome, detail, recorded_at_ms) VALUES (?,?,?,?,?)");
+  q.bind(1, r.stream_id).bind(2, r.occurrence_ms).bind(3, r.outcome).bind(4, r.detail).bind(5, r.recorded_at_ms).step();
+  return q.status();
+}
+
+std::vector<ScheduleLogRow> Store::schedule_log(std::int64_t stream_id) {
+  Stmt q(db_.raw(),
+         "SELECT stream_id, occurrence_ms, outcome, detail, recorded_at_ms FROM schedule_log WHERE stream_id=? "
+         "ORDER BY rowid");
+  q.bind(1, stream_id);
+  std::vector<ScheduleLogRow> out;
+  while (q.step()) out.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.int64(4)});
+  return out;
 }
 
 std::vector<StreamRow> Store::streams_on_agent(const std::string& agent) {

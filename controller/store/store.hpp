@@ -31,6 +31,15 @@ class Store {
   std::vector<StreamRow> streams();
   std::vector<StreamRow> streams_in_state(const std::string& state);
   std::vector<StreamRow> streams_on_agent(const std::string& agent);
+  // Scheduled streams whose next start has come.
+  std::vector<StreamRow> streams_due_to_start(std::int64_t now_ms);
+  // Running streams whose occurrence has ended.
+  std::vector<StreamRow> streams_due_to_stop(std::int64_t now_ms);
+  // Pending streams, fair order: priority, then first come first served.
+  std::vector<StreamRow> pending_queue();
+
+  Status log_schedule(const ScheduleLogRow& r);
+  std::vector<ScheduleLogRow> schedule_log(std::int64_t stream_id);
 
   // Streams holding a process (starting, running, stopping) per agent.
   std::map<std::string, std::int64_t> active_per_agent();

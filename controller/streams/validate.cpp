@@ -54,9 +54,6 @@ Status validate_spec(const proto::StreamSpec& s) {
   if (s.fps < 0 || s.fps > 240) return Status::error("bad --fps: 1 to 240");
   if (s.on_host_lost != "failover" && s.on_host_lost != "wait" && s.on_host_lost != "fence")
     return Status::error("bad --on-host-lost '" + s.on_host_lost + "': failover, wait or fence");
-  if (s.end_at_ms > 0 && s.duration_ms > 0) return Status::error("give --end-at or --duration, not both");
-  if (s.start_at_ms > 0 || s.end_at_ms > 0 || s.duration_ms > 0 || !s.repeat.empty())
-    return Status::error("scheduling (--start-at, --end-at, --duration, --repeat) is not available in this version yet");
   return Status::ok();
 }
 

@@ -52,6 +52,7 @@ enum class MsgType : std::uint32_t {
   AgentAction = 46,
   LimitsShow = 47,
   LimitsSet = 48,
+  StreamSchedule = 49,
   Reply = 60,
 };
 
@@ -425,6 +426,29 @@ struct LimitsShow {
 };
 template <class V> void describe(V& v, LimitsShow& m) { v.req("user", m.user); }
 
+// Replaces the schedule of a stream (all four fields together; all zero or
+// empty with clear=true removes it). A live run keeps running; a new end time
+// applies to it at once.
+struct StreamSchedule {
+  static constexpr MsgType kType = MsgType::StreamSchedule;
+  std::string user;
+  std::string ref;
+  std::int64_t start_at_ms = 0;
+  std::int64_t end_at_ms = 0;
+  std::int64_t duration_ms = 0;
+  std::string repeat;
+  bool clear = false;
+};
+template <class V> void describe(V& v, StreamSchedule& m) {
+  v.req("user", m.user);
+  v.req("ref", m.ref);
+  v.opt("start_at_ms", m.start_at_ms);
+  v.opt("end_at_ms", m.end_at_ms);
+  v.opt("duration_ms", m.duration_ms);
+  v.opt("repeat", m.repeat);
+  v.opt("clear", m.clear);
+}
+
 // A negative number leaves that limit as it is.
 struct LimitsSet {
   static constexpr MsgType kType = MsgType::LimitsSet;
@@ -490,6 +514,11 @@ struct StreamView {
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
   std::vector<RunView> runs;  // filled by StreamShow only
+  std::int64_t next_start_ms = 0;  // next scheduled start, 0: none
+  std::int64_t stop_at_ms = 0;     // end of the current occurrence, 0: none
+  std::int64_t retries = 0;        // consecutive failed runs
+  std::int64_t retry_at_ms = 0;    // next retry, 0: none
+  std::vector<std::string> schedule_notes;  // missed or late starts (StreamShow)
 };
 template <class V> void describe(V& v, StreamView& m) {
   v.req("id", m.id);
@@ -510,6 +539,11 @@ template <class V> void describe(V& v, StreamView& m) {
   v.opt("created_at_ms", m.created_at_ms);
   v.opt("updated_at_ms", m.updated_at_ms);
   v.opt("runs", m.runs);
+  v.opt("next_start_ms", m.next_start_ms);
+  v.opt("stop_at_ms", m.stop_at_ms);
+  v.opt("retries", m.retries);
+  v.opt("retry_at_ms", m.retry_at_ms);
+  v.opt("schedule_notes", m.schedule_notes);
 }
 
 struct AgentView {
