@@ -62,24 +62,16 @@ Status Agent::init() {
   }
   if (Status s = prepare_work_dir(opts_.work_dir); !s) return s;
 
-  const auto t0 = clock::steady_ms();
-  auto det = encoders::detect(opts_.ffmpeg, opts_.work_dir, std::chrono::milliseconds(opts_.detect_timeout_ms));
-  if (!det) {
-    // A stand-in ffmpeg (tests) or a broken one: run with no encoders, so
-    // only copy-mode streams can be placed here; say so loudly.
-    logger()->warn("encoder_detection_failed error=\"{}\"", det.error());
-  } else {
-    detection_ = *det;
-    for (const auto& c : detection_.candidates)
-      if (c.listed) logger()->info("encoder name={} usable={} why=\"{}\"", c.name, c.works, c.why);
-  }
-  logger()->info("encoders_detected usable={} ms={}", fmt::join(detection_.usable(), ","), clock::steady_ms() - t0);
+  detect_encoders();
 
   runner::RunConfig rc;
   rc.ffmpeg = opts_.ffmpeg;
   rc.work_dir = opts_.work_dir;
   rc.force_kill_ms = opts_.force_kill_timeout_ms;
   rc.log_lines = static_cast<std::size_t>(opts_.log_lines);
+  rc.stall_ms = opts_.stall_timeout_ms;
+  rc.warn_cpu_percent = static_cast<double>(opts_.resource_warning_cpu_percent);
+  rc.warn_rss_bytes = opts_.resource_warning_memory_mb * 1024 * 1024;
   rc.host.encoders = detection_.usable();
   rc.host.prefer_hardware = opts_.prefer_hardware_encoding;
 
@@ -89,6 +81,29 @@ Status Agent::init() {
       rc, proc_, [this](const proto::RunStarted& m) { link_->send_reliable(m); },
       [this](const proto::RunExited& m) { link_->send_reliable(m); });
   return Status::ok();
+}
+
+void Agent::detect_encoders() {
+  const auto t0 = clock::steady_ms();
+  auto det = encoders::detect(opts_.ffmpeg, opts_.work_dir, std::chrono::milliseconds(opts_.detect_timeout_ms));
+  if (!det) {
+    // A stand-in ffmpeg (tests) or a broken one: run with no encoders, so
+    // only copy-mode streams can be placed here; say so loudly.
+    logger()->warn("encoder_detection_failed error=\"{}\"", det.error());
+    detection_ = {};
+  } else {
+    detection_ = *det;
+    for (const auto& c : detection_.candidates)
+      if (c.listed) logger()->info("encoder name={} usable={} why=\"{}\"", c.name, c.works, c.why);
+  }
+  logger()->info("encoders_detected usable={} ms={}", fmt::join(detection_.usable(), ","), clock::steady_ms() - t0);
+}
+
+void Agent::redetect() {
+  detect_encoders();
+  runner_->set_encoders(detection_.usable());
+  // A fresh Register carries the new list; the controller reconciles as usual.
+  link_->reregister();
 }
 
 proto::Register Agent::make_register() const {
@@ -137,8 +152,11 @@ void Agent::begin_drain(std::int64_t now, bool exit_after) {
 }
 
 void Agent::on_signal(int sig, std::int64_t now) {
-  if (sig == SIGCHLD) {
-    runner_->reap(now);
+  if (sig == SIGHUP) {
+    logger()->info("signal_received signal=SIGHUP action=redetect_encoders");
+    redetect();
+  } else if (sig == SIGCHLD) {
+    runner_->reap(clock::wall_ms());
   } else if (sig == SIGTERM || sig == SIGINT) {
     ++term_signals_;
     if (term_signals_ == 1) {

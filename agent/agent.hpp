@@ -29,6 +29,8 @@ class Agent {
   int run();
 
  private:
+  void detect_encoders();
+  void redetect();
   void on_message(const wire::Envelope& env, std::int64_t now);
   void on_signal(int sig, std::int64_t now);
   void begin_drain(std::int64_t now, bool exit_after);

@@ -43,6 +43,7 @@ Status apply_file(const std::string& path, Options& o) {
   flag("prefer_hardware_encoding", o.prefer_hardware_encoding);
   flag("hardware_encoder_fallback", o.hardware_encoder_fallback);
   num("log_lines", o.log_lines);
+  num("stall_timeout_ms", o.stall_timeout_ms);
   return Status::ok();
 }
 
@@ -57,6 +58,8 @@ Status apply_env(Options& o) {
       {"RESOURCE_MONITOR_INTERVAL_MS", &o.resource_monitor_interval_ms, 500, 3600000},
       {"RESOURCE_WARNING_CPU_PERCENT", &o.resource_warning_cpu_percent, 1, 100000},
       {"RESOURCE_WARNING_MEMORY_MB", &o.resource_warning_memory_mb, 1, 10000000},
+      {"FFLEET_STALL_TIMEOUT_MS", &o.stall_timeout_ms, 500, 86400000},
+      {"FFLEET_LOG_LINES", &o.log_lines, 1, 100000},
   };
   for (const auto& v : ints) {
     auto r = env::integer(v.name, v.min, v.max);

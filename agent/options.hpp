@@ -24,6 +24,7 @@ struct Options {
   bool prefer_hardware_encoding = true;
   bool hardware_encoder_fallback = true;
   std::int64_t log_lines = 200;
+  std::int64_t stall_timeout_ms = 30000;
   std::int64_t detect_timeout_ms = 10000;
 };
 

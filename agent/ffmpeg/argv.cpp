@@ -94,7 +94,8 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
   auto& a = p.args;
   // No stdin (we are a daemon), no status line on stderr (progress goes to a
   // pipe instead), progress every 0.5 s for liveness and speed.
-  a = {"-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-progress", progress_target,
+  // -y: a retried or moved run rewrites the file its predecessor began.
+  a = {"-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "info", "-progress", progress_target,
        "-stats_period", "0.5"};
   if (live) a.push_back("-re");  // read at native rate: a live push, not a race
   if (spec.loop && !lavfi) a.insert(a.end(), {"-stream_loop", "-1"});

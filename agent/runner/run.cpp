@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <random>
 
 #include <boost/process/args.hpp>
 #include <boost/process/exe.hpp>
@@ -51,9 +54,12 @@ Status write_private_file(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunConfig& cfg, std::int64_t now_ms) {
+Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunConfig& cfg, std::int64_t now_ms,
+                                        std::int64_t steady_ms) {
   std::unique_ptr<Run> r(new Run());
+  r->last_progress_ms_ = steady_ms;
   r->stream_id_ = cmd.stream_id;
+  r->live_ = !cmd.spec.batch;
   r->attempt_ = cmd.attempt;
   r->name_ = cmd.name;
   r->cfg_ = cfg;
@@ -63,9 +69,14 @@ Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunCon
   for (const auto& i : cmd.spec.inputs)
     for (auto& s : redact::secrets_of(i)) r->secrets_.push_back(std::move(s));
 
-  if (cmd.spec.inputs.size() > 1) {
+  auto inputs = cmd.spec.inputs;
+  if (cmd.spec.shuffle && inputs.size() > 1) {
+    std::mt19937 rng{std::random_device{}()};
+    std::shuffle(inputs.begin(), inputs.end(), rng);
+  }
+  if (inputs.size() > 1) {
     r->playlist_ = cfg.work_dir + "/playlist_" + std::to_string(cmd.stream_id) + "_" + std::to_string(cmd.attempt) + ".txt";
-    if (Status s = write_private_file(r->playlist_, ffmpeg::concat_list(cmd.spec.inputs)); !s) return s;
+    if (Status s = write_private_file(r->playlist_, ffmpeg::concat_list(inputs)); !s) return s;
   }
   auto plan = ffmpeg::build(cmd.spec, cfg.host, "pipe:1", r->playlist_);
   if (!plan) return plan.status();
@@ -150,13 +161,23 @@ void Run::kill_now() {
 }
 
 std::int64_t Run::next_deadline() const {
-  if (exited_ || stop_requested_at_ < 0 || force_killed_) return -1;
+  if (exited_ || force_killed_) return -1;
+  if (stop_requested_at_ < 0) return last_progress_ms_ + cfg_.stall_ms;
   if (!second_term_sent_) return stop_requested_at_ + cfg_.second_term_ms;
   return stop_requested_at_ + cfg_.force_kill_ms;
 }
 
 void Run::tick(std::int64_t now_ms) {
-  if (exited_ || stop_requested_at_ < 0 || force_killed_) return;
+  if (exited_ || force_killed_) return;
+  if (stop_requested_at_ < 0) {
+    if (now_ms - last_progress_ms_ >= cfg_.stall_ms) {
+      stalled_ = true;
+      logger()->warn("run_stalled stream={} run={} pid={} no_progress_ms={}", stream_id_, attempt_, pid_,
+                     now_ms - last_progress_ms_);
+      request_stop(now_ms, "stalled");
+    }
+    return;
+  }
   if (!second_term_sent_ && now_ms >= stop_requested_at_ + cfg_.second_term_ms) {
     second_term_sent_ = true;
     signal_group(SIGTERM);
@@ -169,18 +190,36 @@ void Run::tick(std::int64_t now_ms) {
   }
 }
 
-void Run::on_readable(int fd) {
-  if (fd == out_fd_) read_fd(out_fd_, false);
-  else if (fd == err_fd_) read_fd(err_fd_, true);
+void Run::on_readable(int fd, std::int64_t now_ms) {
+  if (fd == out_fd_) read_fd(out_fd_, false, now_ms);
+  else if (fd == err_fd_) read_fd(err_fd_, true, now_ms);
 }
 
-void Run::read_fd(int& fd, bool is_stderr) {
+// Progress counts only when ffmpeg's output time or frame count moves: an
+// ffmpeg blocked on a dead ingest still writes blocks, with the same numbers.
+void Run::note_progress(std::int64_t now_ms) {
+  const auto& p = progress_.latest();
+  seen_progress_ = true;
+  if (p.out_time_ms != last_out_time_ms_ || p.frame != last_frame_) {
+    last_out_time_ms_ = p.out_time_ms;
+    last_frame_ = p.frame;
+    last_progress_ms_ = now_ms;
+  }
+}
+
+bool Run::behind() const {
+  // speed is cumulative and starts near 0.8x; judge it after ~10 s of blocks.
+  return live_ && progress_.blocks() >= 20 && progress_.latest().speed > 0 &&
+         progress_.latest().speed < 0.97;
+}
+
+void Run::read_fd(int& fd, bool is_stderr, std::int64_t now_ms) {
   char buf[8192];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n > 0) {
       if (!is_stderr) {
-        progress_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+        if (progress_.feed(std::string_view(buf, static_cast<std::size_t>(n))) > 0) note_progress(now_ms);
         continue;
       }
       for (ssize_t i = 0; i < n; ++i) {
@@ -221,8 +260,8 @@ bool Run::reap() {
   // boost's child must not wait or kill a pid we have reaped.
   child_.detach();
   // Whatever the process wrote before exiting is still in the pipes.
-  if (out_fd_ >= 0) read_fd(out_fd_, false);
-  if (err_fd_ >= 0) read_fd(err_fd_, true);
+  if (out_fd_ >= 0) read_fd(out_fd_, false, last_progress_ms_);
+  if (err_fd_ >= 0) read_fd(err_fd_, true, last_progress_ms_);
   // Anything left in the group (a grandchild) goes with its leader.
   signal_group(SIGKILL);
   if (out_fd_ >= 0) ::close(out_fd_);
@@ -236,6 +275,20 @@ void Run::sample(std::int64_t cpu_ticks, std::int64_t rss_bytes, std::int64_t no
   last_cpu_ticks_ = cpu_ticks;
   last_sample_ms_ = now_ms;
   rss_bytes_ = rss_bytes;
+  // Warn once when a figure crosses its threshold, not once per sample.
+  const bool cpu_high = cpu_percent_ > cfg_.warn_cpu_percent;
+  const bool mem_high = rss_bytes_ > cfg_.warn_rss_bytes;
+  if (cpu_high && !cpu_high_)
+    logger()->warn("resource_warning stream={} run={} pid={} cpu_percent={:.1f} threshold={:.0f}", stream_id_, attempt_,
+                   pid_, cpu_percent_, cfg_.warn_cpu_percent);
+  if (mem_high && !mem_high_)
+    logger()->warn("resource_warning stream={} run={} pid={} rss_mb={} threshold_mb={}", stream_id_, attempt_, pid_,
+                   rss_bytes_ / (1024 * 1024), cfg_.warn_rss_bytes / (1024 * 1024));
+  if ((cpu_high_ && !cpu_high) || (mem_high_ && !mem_high))
+    logger()->info("resource_ok stream={} run={} cpu_percent={:.1f} rss_mb={}", stream_id_, attempt_, cpu_percent_,
+                   rss_bytes_ / (1024 * 1024));
+  cpu_high_ = cpu_high;
+  mem_high_ = mem_high;
 }
 
 proto::RunStarted Run::started_report() const {
@@ -266,6 +319,14 @@ proto::RunReport Run::report() const {
   m.bitrate_kbps = p.bitrate_kbps;
   m.out_time_ms = p.out_time_ms;
   m.stopping = stopping();
+  m.behind = behind();
+  std::string w;
+  if (cpu_high_) w += "cpu " + std::to_string(static_cast<int>(cpu_percent_)) + "% over " +
+                      std::to_string(static_cast<int>(cfg_.warn_cpu_percent)) + "%";
+  if (mem_high_) w += std::string(w.empty() ? "" : "; ") + "memory " + std::to_string(rss_bytes_ / (1024 * 1024)) +
+                      " MB over " + std::to_string(cfg_.warn_rss_bytes / (1024 * 1024)) + " MB";
+  if (m.behind) w += std::string(w.empty() ? "" : "; ") + "falling behind (speed under 1.0x)";
+  m.warning = w;
   return m;
 }
 
@@ -279,8 +340,11 @@ proto::RunExited Run::exit_report(std::int64_t now_ms) const {
   } else if (WIFSIGNALED(wait_status_)) {
     m.signal = WTERMSIG(wait_status_);
   }
-  if (force_killed_) m.reason = "force_killed";
-  else if (stopping()) m.reason = "stopped";
+  if (stalled_) {
+    m.reason = "stalled";
+    m.error = "no progress for " + std::to_string(cfg_.stall_ms / 1000) + " s" + (force_killed_ ? " (force-killed)" : "");
+  } else if (force_killed_) m.reason = "force_killed";
+  else if (stopping()) m.reason = stop_reason_ == "drained" ? "drained" : "stopped";
   else m.reason = "exited";
   if (m.reason == "exited" && m.exit_code != 0) {
     // The last line ffmpeg wrote is nearly always the one that says why.

@@ -30,13 +30,21 @@ struct RunConfig {
   std::int64_t second_term_ms = 500;
   std::size_t log_lines = 200;
   ffmpeg::HostOffer host;
+  // A run whose progress has not advanced this long is stuck: killed and
+  // reported as stalled, so the controller's retry policy restarts it.
+  std::int64_t stall_ms = 30000;
+  // Resource warnings: logged once per crossing, shown by `stream show`.
+  double warn_cpu_percent = 80;
+  std::int64_t warn_rss_bytes = 500ll * 1024 * 1024;
 };
 
 class Run {
  public:
   // Starts ffmpeg. A failure (no encoder, exec failed) is an error value that
   // the caller reports as a run that ended with reason spawn_failed.
-  static Result<std::unique_ptr<Run>> spawn(const proto::StartRun& cmd, const RunConfig& cfg, std::int64_t now_ms);
+  // `now_ms` is wall time for the reports; `steady_ms` anchors the timers.
+  static Result<std::unique_ptr<Run>> spawn(const proto::StartRun& cmd, const RunConfig& cfg, std::int64_t now_ms,
+                                            std::int64_t steady_ms);
   ~Run();
   Run(const Run&) = delete;
   Run& operator=(const Run&) = delete;
@@ -57,7 +65,7 @@ class Run {
   // Pipe fds to poll; -1 once closed.
   int stdout_fd() const { return out_fd_; }
   int stderr_fd() const { return err_fd_; }
-  void on_readable(int fd);
+  void on_readable(int fd, std::int64_t now_ms);
 
   // Non-blocking wait; true once the process has exited (then the pipes are
   // drained and closed).
@@ -68,6 +76,7 @@ class Run {
 
   // Resource sample: cumulative CPU ticks and RSS of the process group.
   void sample(std::int64_t cpu_ticks, std::int64_t rss_bytes, std::int64_t now_ms);
+  bool stalled() const { return stalled_; }
 
   proto::RunStarted started_report() const;
   proto::RunReport report() const;
@@ -76,7 +85,9 @@ class Run {
 
  private:
   Run() = default;
-  void read_fd(int& fd, bool is_stderr);
+  void read_fd(int& fd, bool is_stderr, std::int64_t now_ms);
+  void note_progress(std::int64_t now_ms);
+  bool behind() const;
   void add_stderr_line(std::string line);
   void signal_group(int sig);
 
@@ -103,6 +114,15 @@ class Run {
   bool force_killed_ = false;
   bool exited_ = false;
   int wait_status_ = 0;
+
+  bool live_ = true;
+  bool stalled_ = false;
+  std::int64_t last_progress_ms_ = 0;  // steady clock: when progress last advanced
+  std::int64_t last_out_time_ms_ = -1;
+  std::int64_t last_frame_ = -1;
+  bool cpu_high_ = false;
+  bool mem_high_ = false;
+  bool seen_progress_ = false;
 
   std::int64_t last_cpu_ticks_ = -1;
   std::int64_t last_sample_ms_ = 0;

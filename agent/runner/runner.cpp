@@ -1,5 +1,6 @@
 #include "runner/runner.hpp"
 
+#include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 
 namespace ffleet::agent::runner {
@@ -39,7 +40,7 @@ void Runner::start(const proto::StartRun& cmd, std::int64_t now_ms) {
                                      now_ms));
     return;
   }
-  auto run = Run::spawn(cmd, cfg_, now_ms);
+  auto run = Run::spawn(cmd, cfg_, now_ms, clock::steady_ms());
   if (!run) {
     logger()->error("run_spawn_failed stream={} run={} error=\"{}\"", cmd.stream_id, cmd.attempt, run.error());
     on_exited_(ended_without_process(cmd.stream_id, cmd.attempt, "spawn_failed", run.error(), now_ms));
@@ -117,10 +118,9 @@ void Runner::on_poll(const std::vector<zmq::pollitem_t>& items, std::size_t firs
   for (auto& [id, r] : runs_) {
     for (int k = 0; k < 2; ++k, ++i) {
       if (i < items.size() && (items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) && items[i].fd >= 0)
-        r->on_readable(items[i].fd);
+        r->on_readable(items[i].fd, now_ms);
     }
   }
-  (void)now_ms;
 }
 
 std::vector<proto::RunReport> Runner::reports() const {

@@ -43,7 +43,8 @@ nlohmann::json stream_json(const proto::StreamView& s, bool with_detail) {
                       {"fps", s.fps},
                       {"speed", s.speed},
                       {"last_error", str_or_null(s.last_error)},
-                      {"waiting_for", str_or_null(s.waiting_for)}};
+                      {"waiting_for", str_or_null(s.waiting_for)},
+                      {"warning", str_or_null(s.warning)}};
   j["next_start"] = time_or_null(s.next_start_ms);
   j["ends_at"] = time_or_null(s.stop_at_ms);
   j["retries"] = s.retries;
@@ -146,6 +147,7 @@ std::string stream_details(const proto::StreamView& s) {
     << "mode:        " << s.spec.mode << (s.spec.batch ? ", batch" : ", live") << (s.spec.loop ? ", loop" : "") << "\n";
   o << "schedule:    " << schedule_line(s) << "\n";
   if (s.retries > 0) o << "retries:     " << s.retries << " in a row" << "\n";
+  if (!s.warning.empty()) o << "WARNING:     " << s.warning << "\n";
   if (!s.last_error.empty()) o << "last error:  " << s.last_error << "\n";
   for (const auto& n : s.schedule_notes) o << "note:        " << n << "\n";
   if (!s.runs.empty()) {

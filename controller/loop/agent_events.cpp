@@ -240,8 +240,17 @@ void Controller::on_run_exited(registry::Agent& a, const wire::Envelope& env, co
     e.exit_code = m.exit_code;
     e.signal = m.signal;
     e.ran_ms = run && run->started_at_ms > 0 ? m.ended_at_ms - run->started_at_ms : 0;
-    e.user_stop = s->desired == "stopped" || s->state == state::kStopping;
+    e.user_stop = s->desired == "stopped";
+    // Moving (an agent drains): the old run has ended, the new one starts now,
+    // elsewhere, and it is not a failure.
+    const bool moving = s->desired == "running" && (s->state == state::kStopping || m.reason == "drained");
     d = retry::decide(opts_.retry, s->retries, e);
+    if (moving) {
+      d.kind = retry::Decision::Kind::kRetry;
+      d.retries = s->retries;
+      d.delay_ms = 0;
+      d.avoid_host = true;
+    }
     const std::string error = m.error.empty() ? m.reason : m.error;
     switch (d.kind) {
       case retry::Decision::Kind::kStopped: rest(*s); break;
@@ -262,8 +271,10 @@ void Controller::on_run_exited(registry::Agent& a, const wire::Envelope& env, co
         s->avoid_agent = d.avoid_host ? a.name : "";
         s->pending_since_ms = now;
         s->last_error = error;
-        s->waiting_for = "retry " + std::to_string(d.retries) + " of " + std::to_string(opts_.retry.max_retries) +
-                         " in " + std::to_string((d.delay_ms + 999) / 1000) + "s";
+        s->waiting_for = moving ? "another agent (moved off " + a.name + ")"
+                                : "retry " + std::to_string(d.retries) + " of " + std::to_string(opts_.retry.max_retries) +
+                                      " in " + std::to_string((d.delay_ms + 999) / 1000) + "s";
+        if (moving) s->last_error.clear();
         s->agent.clear();
         s->pid = 0;
         break;
@@ -273,6 +284,7 @@ void Controller::on_run_exited(registry::Agent& a, const wire::Envelope& env, co
     st = store_.update_stream(*s);
   }
   if (st) st = tx.commit();
+  if (st && current && s->state == state::kPending && s->retry_at_ms <= clock::wall_ms()) (void)place(*s, s->avoid_agent);
   if (!st) {
     logger()->error("store_failed op=run_exited stream={} error=\"{}\"", m.stream_id, st.message());
     return;  // not acknowledged: the agent sends it again

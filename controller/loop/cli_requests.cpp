@@ -228,7 +228,21 @@ proto::Reply Controller::agent_action(const proto::AgentAction& m) {
     c.action = m.action;
     send_to(a->name, c);
   }
-  return ok_line(m.name + (drain ? " draining: it takes no new streams" : " resumed"));
+  if (!drain) return ok_line(m.name + " resumed");
+  // Move its live streams: each old run is stopped first and the new one is
+  // placed elsewhere when it has ended (two pushes to one key would fight).
+  // Streams marked --on-host-lost wait stay until they end.
+  int moving = 0;
+  for (auto& s : store_.streams_on_agent(m.name)) {
+    if (s.desired != "running" || s.spec.on_host_lost == "wait") continue;
+    if (s.state != state::kStarting && s.state != state::kRunning) continue;
+    s.state = state::kStopping;
+    if (Status st = save(s); !st) return fail("cannot store the change: " + st.message());
+    send_stop(m.name, s.id, s.attempt, "drained");
+    last_command_ms_[s.id] = clock::steady_ms();
+    ++moving;
+  }
+  return ok_line(m.name + " draining: it takes no new streams; moving " + std::to_string(moving) + " stream(s)");
 }
 
 proto::Reply Controller::limits_show() {

@@ -1,5 +1,7 @@
 // Starting and stopping runs: placement of a stream on an agent, the pending
 // queue, and resending commands until the agent answers.
+#include <algorithm>
+
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/redact.hpp"
 #include "ffleet/common/log.hpp"
@@ -33,6 +35,8 @@ Status Controller::place(StreamRow& s, const std::string& avoid) {
     c.max_streams = a->info.max_streams;
     c.encoders = a->info.encoders;
     c.cpu_percent = a->host.cpu_percent;
+    // A host whose live streams fall below 1.0x is full, whatever its slots say.
+    c.behind = std::any_of(a->runs.begin(), a->runs.end(), [](const proto::RunReport& r) { return r.behind; });
     cands.push_back(std::move(c));
   }
   auto where = placement::choose(s.spec, cands, avoid);
@@ -200,7 +204,7 @@ void Controller::resend_commands(std::int64_t now) {
       const auto* a = registry_.find(s.agent);
       if (a && a->connected && now - last >= opts_.resend_ms) {
         if (s.state == state::kStarting) send_start(s);
-        else send_stop(s.agent, s.id, s.attempt, "user_stop");
+        else send_stop(s.agent, s.id, s.attempt, s.desired == "running" ? "drained" : "user_stop");
         last = now;
       }
       keep[s.id] = last;

@@ -29,6 +29,7 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs) {
       v.rss_bytes = r->rss_bytes;
       v.fps = r->fps;
       v.speed = r->speed;
+      v.warning = r->warning;
     }
   }
   v.next_start_ms = s.next_start_ms;

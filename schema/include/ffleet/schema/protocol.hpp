@@ -117,6 +117,8 @@ struct RunReport {
   double bitrate_kbps = 0;
   std::int64_t out_time_ms = 0;
   bool stopping = false;
+  std::string warning;  // "" or why the run needs attention (cpu, memory, behind)
+  bool behind = false;  // a live run whose speed stays under 1.0x
 };
 template <class V> void describe(V& v, RunReport& m) {
   v.req("stream_id", m.stream_id);
@@ -134,6 +136,8 @@ template <class V> void describe(V& v, RunReport& m) {
   v.opt("bitrate_kbps", m.bitrate_kbps);
   v.opt("out_time_ms", m.out_time_ms);
   v.opt("stopping", m.stopping);
+  v.opt("warning", m.warning);
+  v.opt("behind", m.behind);
 }
 
 struct HostStats {
@@ -510,6 +514,7 @@ struct StreamView {
   double speed = 0;
   std::string last_error;
   std::string waiting_for;
+  std::string warning;
   StreamSpec spec;  // outputs already masked: no stream key leaves the controller
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
@@ -535,6 +540,7 @@ template <class V> void describe(V& v, StreamView& m) {
   v.opt("speed", m.speed);
   v.opt("last_error", m.last_error);
   v.opt("waiting_for", m.waiting_for);
+  v.opt("warning", m.warning);
   v.req("spec", m.spec);
   v.opt("created_at_ms", m.created_at_ms);
   v.opt("updated_at_ms", m.updated_at_ms);
