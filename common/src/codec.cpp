@@ -1,5 +1,6 @@
 #include "ffleet/common/codec.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "ffleet/common/clock.hpp"
@@ -102,6 +103,20 @@ std::variant<Envelope, FrameError> parse(std::vector<std::string> parts, bool wi
   env.header = *header;
   env.body = std::move(parts[i + 2]);
   return env;
+}
+
+std::string peer_label(const std::string& peer) {
+  const bool printable = !peer.empty() && std::all_of(peer.begin(), peer.end(), [](unsigned char c) {
+    return c > 0x20 && c < 0x7f;
+  });
+  if (printable) return peer;
+  static const char* kHex = "0123456789abcdef";
+  std::string out = "0x";
+  for (unsigned char c : peer) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
 }
 
 std::vector<std::string> frames(MsgType type, std::uint64_t msg_id, std::uint64_t in_reply_to, std::string body) {

@@ -23,13 +23,13 @@ void Controller::on_agent_message(const wire::Envelope& env) {
   if (env.type() == MsgType::Register) {
     auto m = wire::decode<proto::Register>(env);
     if (!m) {
-      logger()->warn("message_dropped peer={} error=\"{}\"", env.peer, m.error());
+      logger()->warn("message_dropped peer={} error=\"{}\"", wire::peer_label(env.peer), m.error());
       send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kMalformed), m.error()}, env.header.msg_id);
       return;
     }
     if (m->name != env.peer) {
       const std::string e = "agent name " + m->name + " does not match its socket identity " + env.peer;
-      logger()->warn("register_refused peer={} error=\"{}\"", env.peer, e);
+      logger()->warn("register_refused peer={} error=\"{}\"", wire::peer_label(env.peer), e);
       send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kMalformed), e}, env.header.msg_id);
       return;
     }

@@ -41,7 +41,7 @@ void Controller::on_cli_message(const wire::Envelope& env) {
   auto handle = [&]<class M>(auto&& fn) {
     auto req = decode_request<M>(env);
     if (!req) {
-      logger()->warn("request_refused peer={} error=\"{}\"", env.peer, req.error());
+      logger()->warn("request_refused peer={} error=\"{}\"", wire::peer_label(env.peer), req.error());
       return answer(fail(req.error()));
     }
     answer(fn(req->first, req->second));
@@ -93,7 +93,7 @@ void Controller::on_cli_message(const wire::Envelope& env) {
       return handle.template operator()<proto::LimitsSet>(
           [&](const proto::LimitsSet& m, const auth::Caller&) { return limits_set(m); });
     default: {
-      logger()->warn("message_dropped peer={} type={} error=\"unknown type\"", env.peer, env.header.type);
+      logger()->warn("message_dropped peer={} type={} error=\"unknown type\"", wire::peer_label(env.peer), env.header.type);
       proto::Unsupported u;
       u.type = env.header.type;
       send_to(env.peer, u, env.header.msg_id);

@@ -53,13 +53,13 @@ Result<std::string> Controller::bind() {
 }
 
 void Controller::log_send_failure(const std::string& peer, const Status& s) {
-  logger()->debug("send_failed peer={} error=\"{}\"", peer, s.message());
+  logger()->debug("send_failed peer={} error=\"{}\"", wire::peer_label(peer), s.message());
 }
 
 void Controller::on_frames(std::vector<std::string> frames) {
   auto parsed = wire::parse(std::move(frames), true);
   if (auto* fe = std::get_if<wire::FrameError>(&parsed)) {
-    logger()->warn("message_dropped peer={} code={} error=\"{}\"", fe->peer, fe->code, fe->message);
+    logger()->warn("message_dropped peer={} code={} error=\"{}\"", wire::peer_label(fe->peer), fe->code, fe->message);
     if (!fe->peer.empty()) {
       proto::ErrorMsg e{fe->code, fe->message};
       send_to(fe->peer, e);
@@ -67,7 +67,7 @@ void Controller::on_frames(std::vector<std::string> frames) {
     return;
   }
   const auto& env = std::get<wire::Envelope>(parsed);
-  logger()->debug("message_received peer={} type={}", env.peer, proto::type_name(env.type()));
+  logger()->debug("message_received peer={} type={}", wire::peer_label(env.peer), proto::type_name(env.type()));
   if (from_agent(env.type())) on_agent_message(env);
   else on_cli_message(env);
 }

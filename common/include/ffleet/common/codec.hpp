@@ -201,6 +201,10 @@ struct FrameError {
 // Parses frames as received. `with_peer` is true on a ROUTER socket.
 std::variant<Envelope, FrameError> parse(std::vector<std::string> frames, bool with_peer);
 
+// A routing id fit for a log line: agents' names as they are, the CLI's
+// random binary ids in hex.
+std::string peer_label(const std::string& peer);
+
 // The frames to send (without routing id).
 std::vector<std::string> frames(MsgType type, std::uint64_t msg_id, std::uint64_t in_reply_to,
                                 std::string body);

@@ -1,0 +1,335 @@
+"""Integration-test harness: real ffleet binaries, real ffmpeg, real nginx-rtmp.
+
+A Cluster owns a temp dir and every process it starts; leaving its `with` block
+(normally or by an exception) stops them all, checks nothing of ours is left, and
+removes the temp dir. Every wait is a poll with a deadline.
+"""
+import atexit
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+import xml.etree.ElementTree as ET
+
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN_DIR = os.environ.get("FFLEET_BIN_DIR", os.path.join(SOURCE_DIR, "build", "asan", "bin"))
+STANDINS = os.path.join(SOURCE_DIR, "tests", "standins")
+
+_live_clusters = []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, timeout, what, interval=0.05):
+    """Polls pred() until it returns something truthy; fails naming `what`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            last = pred()
+        except (AssertionError, KeyError, IndexError, TypeError) as e:
+            last = e
+        else:
+            if last:
+                return last
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+        time.sleep(interval)
+
+
+def pid_alive(pid):
+    """True if the process exists and is not a zombie."""
+    if not pid:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def pids_matching(text):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit() and int(d) != os.getpid() and text in cmdline(d) and pid_alive(int(d)):
+            out.append(int(d))
+    return out
+
+
+class Proc:
+    """A daemon started in its own session, logging to a file."""
+
+    def __init__(self, name, args, log, env=None):
+        self.name, self.args, self.log = name, args, log
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.logf = open(log, "ab")
+        self.popen = subprocess.Popen(args, stdout=self.logf, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL, env=full_env, start_new_session=True)
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def send_signal(self, sig):
+        if self.alive():
+            os.kill(self.popen.pid, sig)
+
+    def wait(self, timeout):
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        """Stops the process; returns its exit code (None if it had to be killed)."""
+        if self.alive():
+            self.send_signal(sig)
+            code = self.wait(timeout)
+            if code is None:
+                try:
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.popen.wait()
+                code = None
+        else:
+            code = self.popen.returncode
+        self.logf.close()
+        return code
+
+    def text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+
+class Cluster:
+    """A controller, agents and CLI calls in one temp dir."""
+
+    def __init__(self, name="it"):
+        self.dir = tempfile.mkdtemp(prefix=f"ffleet-{name}-")
+        self.port = free_port()
+        self.endpoint = f"tcp://127.0.0.1:{self.port}"
+        self.db = os.path.join(self.dir, "ffleet.db")
+        self.controller = None
+        self.agents = {}
+        self.procs = []
+        _live_clusters.append(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.dump_logs()
+        self.close()
+        return False
+
+    # --- processes -------------------------------------------------------
+    def start_controller(self, extra=(), env=None):
+        args = [os.path.join(BIN_DIR, "ffleet-controller"), "--listen", self.endpoint, "--db", self.db,
+                "--log-level", "debug", *extra]
+        self.controller = Proc("controller", args, os.path.join(self.dir, "controller.log"), env)
+        self.procs.append(self.controller)
+        return self.controller
+
+    def start_agent(self, name, max_streams=4, ffmpeg=None, extra=(), env=None):
+        args = [os.path.join(BIN_DIR, "ffleet-agent"), "--controller", self.endpoint, "--name", name,
+                "--work-dir", os.path.join(self.dir, f"work-{name}"), "--max-streams", str(max_streams),
+                "--log-level", "debug", *extra]
+        if ffmpeg:
+            args += ["--ffmpeg", ffmpeg]
+        p = Proc(name, args, os.path.join(self.dir, f"agent-{name}.log"), env)
+        self.agents[name] = p
+        self.procs.append(p)
+        return p
+
+    def close(self):
+        for p in reversed(self.procs):
+            p.stop()
+        # Anything that still names our temp dir (an ffmpeg, a stand-in) is a leak.
+        leftovers = pids_matching(self.dir)
+        for pid in leftovers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if os.environ.get("FFLEET_KEEP_TMP"):
+            print(f"kept {self.dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        if self in _live_clusters:
+            _live_clusters.remove(self)
+        return leftovers
+
+    def dump_logs(self, lines=40):
+        for p in self.procs:
+            try:
+                tail = p.text().splitlines()[-lines:]
+            except OSError:
+                continue
+            print(f"----- {p.name} ({p.log}), last {len(tail)} lines -----", file=sys.stderr)
+            print("\n".join(tail), file=sys.stderr)
+
+    # --- the CLI -----------------------------------------------------------
+    def cli(self, *args, json_out=True, check=True, user=None, timeout_ms=None, env=None):
+        argv = [os.path.join(BIN_DIR, "ffleet"), "--controller", self.endpoint]
+        if json_out:
+            argv.append("--json")
+        if user:
+            argv += ["--user", user]
+        if timeout_ms:
+            argv += ["--timeout-ms", str(timeout_ms)]
+        argv += list(args)
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=full_env)
+        if check and r.returncode != 0:
+            raise AssertionError(f"ffleet {' '.join(args)} exited {r.returncode}: {r.stderr.strip()}")
+        if check and json_out:
+            return json.loads(r.stdout) if r.stdout.strip() else None
+        return r
+
+    def add_stream(self, name, *args, user=None):
+        return self.cli("stream", "add", name, *args, user=user)["id"]
+
+    def add_lavfi(self, name, output, *extra, user=None, size="320x240", rate=25):
+        return self.add_stream(name, "--input-format", "lavfi", "--input", f"testsrc2=size={size}:rate={rate}",
+                               "--output", output, *extra, user=user)
+
+    def stream(self, ref):
+        return self.cli("stream", "show", str(ref))
+
+    def streams(self):
+        return self.cli("stream", "ls")
+
+    def agent_list(self):
+        return self.cli("agent", "ls")
+
+    def wait_state(self, ref, state, timeout=20):
+        def check():
+            s = self.stream(ref)
+            return s if s["state"] == state else (False, s["state"], s.get("waiting_for"), s.get("last_error"))
+        r = wait_until(lambda: (lambda v: v if isinstance(v, dict) else None)(check()), timeout,
+                       f"stream {ref} to be {state}")
+        return r
+
+    def wait_agent(self, name, state="ready", timeout=20):
+        def check():
+            for a in self.agent_list():
+                if a["name"] == name and a["state"] == state:
+                    return a
+            return None
+        return wait_until(check, timeout, f"agent {name} to be {state}")
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+
+class NginxRtmp:
+    """nginx with the RTMP module on free loopback ports, in its own prefix dir."""
+
+    MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+
+    def __init__(self):
+        if not shutil.which("nginx") or not os.path.exists(self.MODULE):
+            raise unittest.SkipTest("nginx with libnginx-mod-rtmp is not installed")
+        self.dir = tempfile.mkdtemp(prefix="ffleet-nginx-")
+        self.rtmp_port, self.http_port = free_port(), free_port()
+        for d in ("logs", "tmp"):
+            os.makedirs(os.path.join(self.dir, d))
+        conf = f"""
+load_module {self.MODULE};
+daemon off;
+master_process off;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/logs/error.log info;
+events {{ worker_connections 256; }}
+rtmp {{ server {{ listen 127.0.0.1:{self.rtmp_port}; application live {{ live on; record off; }} }} }}
+http {{
+  access_log off;
+  client_body_temp_path {self.dir}/tmp/body; proxy_temp_path {self.dir}/tmp/proxy;
+  fastcgi_temp_path {self.dir}/tmp/fcgi; uwsgi_temp_path {self.dir}/tmp/uwsgi; scgi_temp_path {self.dir}/tmp/scgi;
+  server {{ listen 127.0.0.1:{self.http_port}; location /stat {{ rtmp_stat all; }} }}
+}}
+"""
+        with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
+            f.write(conf)
+        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", os.path.join(self.dir, "nginx.conf")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            wait_until(self._answers, 10, "nginx to answer on its stat port")
+        except AssertionError:
+            self.close()
+            raise
+
+    def _answers(self):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/stat", timeout=1).read()
+            return True
+        except OSError:
+            return False
+
+    def url(self, key):
+        return f"rtmp://127.0.0.1:{self.rtmp_port}/live/{key}"
+
+    def publishing(self):
+        body = urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/stat", timeout=2).read()
+        names = set()
+        for app in ET.fromstring(body).iter("application"):
+            if app.findtext("name") != "live":
+                continue
+            for s in app.iter("stream"):
+                if s.find("publishing") is not None:
+                    names.add(s.findtext("name"))
+        return names
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+@atexit.register
+def _close_leftovers():
+    for c in list(_live_clusters):
+        c.close()
+
+
+def main():
+    """Runs the calling module's tests; exit code non-zero on failure."""
+    unittest.main(module="__main__", verbosity=2)

@@ -1,0 +1,69 @@
+"""Agents and controllers come and go: an agent that starts first still
+registers, and a controller restart stops no stream (its runs are adopted)."""
+import signal
+import time
+import unittest
+
+from harness import Cluster, main, pid_alive, wait_until
+
+
+class Restarts(unittest.TestCase):
+    def test_agent_started_before_controller_registers(self):
+        with Cluster("early-agent") as c:
+            agent = c.start_agent("early")
+            # The agent is up and trying to register; no controller exists yet.
+            wait_until(lambda: "agent_started" in agent.text(), 15, "agent start-up")
+            self.assertTrue(agent.alive())
+            c.start_controller()
+            c.wait_agent("early", timeout=15)
+
+    def test_controller_restart_keeps_streams_and_adopts_them(self):
+        for how in (signal.SIGTERM, signal.SIGKILL):
+            with self.subTest(signal=how.name), Cluster("ctl-restart") as c:
+                c.start_controller(env={"FFLEET_RESTART_GRACE_MS": "10000"})
+                c.start_agent("a1")
+                c.wait_agent("a1")
+                c.add_lavfi("s1", c.path("s1.ts"))
+                c.cli("stream", "start", "s1")
+                before = c.wait_state("s1", "running")
+                code = c.controller.stop(how)
+                if how == signal.SIGTERM:
+                    self.assertEqual(code, 0)
+                # Nothing stops while the controller is away.
+                time.sleep(1.5)  # a negative check: the run must survive the gap
+                self.assertTrue(pid_alive(before["pid"]))
+                c.start_controller()
+                c.wait_agent("a1", timeout=15)
+                after = c.wait_state("s1", "running")
+                self.assertEqual(after["pid"], before["pid"])
+                self.assertEqual(after["attempt"], before["attempt"])
+                self.assertEqual(len(after["runs"]), 1)
+                self.assertTrue(pid_alive(before["pid"]))
+                self.assertIn("agent_registered", c.controller.text())
+
+    def test_agent_sigterm_drains_and_exits_zero(self):
+        with Cluster("agent-drain") as c:
+            c.start_controller()
+            a = c.start_agent("a1")
+            c.wait_agent("a1")
+            pids = []
+            for n in ("s1", "s2"):
+                c.add_lavfi(n, c.path(f"{n}.ts"))
+                c.cli("stream", "start", n)
+                pids.append(c.wait_state(n, "running")["pid"])
+            a.send_signal(signal.SIGTERM)
+            self.assertEqual(a.wait(15), 0)
+            for p in pids:
+                self.assertFalse(pid_alive(p))
+            # Reports reached the controller before the agent left; with no other
+            # agent the streams wait for one.
+            for n in ("s1", "s2"):
+                s = c.wait_state(n, "pending")
+                self.assertEqual(s["runs"][-1]["reason"], "drained")
+            text = a.text()
+            self.assertIn("drain_started", text)
+            self.assertIn("drain_done", text)
+
+
+if __name__ == "__main__":
+    main()
