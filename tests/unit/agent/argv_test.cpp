@@ -1,0 +1,147 @@
+#include "ffmpeg/argv.hpp"
+
+#include <gtest/gtest.h>
+
+namespace ffleet::agent::ffmpeg {
+namespace {
+
+using Args = std::vector<std::string>;
+
+const Args kHead = {"-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "info", "-progress", "pipe:1",
+                    "-stats_period", "0.5"};
+
+Args cat(std::initializer_list<Args> parts) {
+  Args out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+proto::StreamSpec lavfi(const std::string& out) {
+  proto::StreamSpec s;
+  s.inputs = {"testsrc2=size=320x240:rate=25"};
+  s.input_format = "lavfi";
+  s.outputs = {out};
+  return s;
+}
+
+HostOffer x264() { return {{"libx264"}, true}; }
+
+const Args kX264Live = {"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-sc_threshold", "0"};
+const Args kGopAudio = {"-force_key_frames", "expr:gte(t,n_forced*2)",  // a keyframe every 2 s
+                        "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-ar", "44100"};
+
+TEST(Argv, LiveLavfiTranscodeToFile) {
+  auto p = build(lavfi("out.ts"), x264(), "pipe:1");
+  ASSERT_TRUE(p.is_ok()) << p.error();
+  EXPECT_EQ(p->encoder, "libx264");
+  EXPECT_EQ(p->args, cat({kHead,
+                          {"-re"},  // live: native rate
+                          {"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},
+                          {"-map", "0:v:0", "-map", "0:a:0?"},
+                          kX264Live, kGopAudio,
+                          {"out.ts"}}));  // format from the extension
+}
+
+TEST(Argv, BatchRunsFlatOutWithASlowerPreset) {
+  auto s = lavfi("out.mp4");
+  s.batch = true;
+  auto p = build(s, x264(), "pipe:1");
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(p->args, cat({kHead,
+                          {"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},  // no -re
+                          {"-map", "0:v:0", "-map", "0:a:0?"},
+                          {"-c:v", "libx264", "-preset", "veryfast", "-sc_threshold", "0"},
+                          kGopAudio,
+                          {"out.mp4"}}));
+}
+
+TEST(Argv, CopyToRtmpIsFlv) {
+  proto::StreamSpec s;
+  s.inputs = {"/media/a.mp4"};
+  s.loop = true;
+  s.mode = "copy";
+  s.outputs = {"rtmp://h/live/key"};
+  auto p = build(s, {}, "pipe:1");
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(p->encoder, "copy");
+  EXPECT_EQ(p->args, cat({kHead,
+                          {"-re", "-stream_loop", "-1"},  // a looped file, forever
+                          {"-i", "/media/a.mp4"},
+                          {"-map", "0:v:0", "-map", "0:a:0?"},
+                          {"-c", "copy"},
+                          {"-f", "flv", "rtmp://h/live/key"}}));
+}
+
+TEST(Argv, BitrateResolutionFps) {
+  auto s = lavfi("null");
+  s.video_bitrate_kbps = 2500;
+  s.resolution = "1280x720";
+  s.fps = 30;
+  auto p = build(s, x264(), "pipe:1");
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(p->args, cat({kHead, {"-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},
+                          {"-map", "0:v:0", "-map", "0:a:0?"}, kX264Live,
+                          {"-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "5000k"},  // bufsize twice the rate
+                          {"-s", "1280x720", "-r", "30"}, kGopAudio,
+                          {"-f", "null", "-"}}));
+}
+
+TEST(Argv, SeveralOutputsGoThroughTee) {
+  auto s = lavfi("rtmp://a/live/k");
+  s.outputs.push_back("/tmp/x|y.ts");
+  auto p = build(s, x264(), "pipe:1");
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(p->args.back(), "[f=flv:onfail=ignore]rtmp://a/live/k|[onfail=ignore]/tmp/x\\|y.ts");
+  EXPECT_EQ(p->args[p->args.size() - 2], "tee");
+}
+
+TEST(Argv, SeveralInputsUseTheConcatPlaylist) {
+  proto::StreamSpec s;
+  s.inputs = {"a.mp4", "b.mp4"};
+  s.mode = "copy";
+  s.outputs = {"o.ts"};
+  EXPECT_FALSE(build(s, {}, "pipe:1").is_ok());  // no playlist path given
+  auto p = build(s, {}, "pipe:1", "/w/playlist_1_1.txt");
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(cat({kHead, {"-re", "-f", "concat", "-safe", "0", "-i", "/w/playlist_1_1.txt"},
+                 {"-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "o.ts"}}),
+            p->args);
+}
+
+TEST(Argv, LavfiIsNeverLooped) {
+  auto s = lavfi("o.ts");
+  s.loop = true;
+  auto p = build(s, x264(), "pipe:1");
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(std::count(p->args.begin(), p->args.end(), "-stream_loop"), 0);
+}
+
+TEST(Argv, EncoderChoice) {
+  auto s = lavfi("o.ts");
+  EXPECT_EQ(*choose_encoder(s, {{"libx264", "h264_nvenc"}, true}), "h264_nvenc");
+  EXPECT_EQ(*choose_encoder(s, {{"libx264", "h264_nvenc"}, false}), "libx264");
+  s.encoder = "h264_qsv";
+  EXPECT_EQ(choose_encoder(s, {{"libx264"}, true}).error(), "encoder h264_qsv is not usable on this host");
+  s.encoder = "libx264";
+  EXPECT_EQ(*choose_encoder(s, {{"libx264", "h264_nvenc"}, true}), "libx264");
+  s.encoder = "auto";
+  EXPECT_FALSE(choose_encoder(s, {{}, true}).is_ok());
+}
+
+TEST(Argv, OutputFormats) {
+  EXPECT_EQ(output_format("rtmp://h/a/k"), "flv");
+  EXPECT_EQ(output_format("rtmps://h/a/k"), "flv");
+  EXPECT_EQ(output_format("srt://h:9000"), "mpegts");
+  EXPECT_EQ(output_format("udp://239.0.0.1:1234"), "mpegts");
+  EXPECT_EQ(output_format("/var/www/live.m3u8"), "hls");
+  EXPECT_EQ(output_format("out.mkv"), "");
+  EXPECT_EQ(output_format("null"), "null");
+}
+
+TEST(Argv, ConcatListQuotesPaths) {
+  EXPECT_EQ(concat_list({"/m/a b.mp4", "/m/it's.mp4"}),
+            "ffconcat version 1.0\nfile '/m/a b.mp4'\nfile '/m/it'\\''s.mp4'\n");
+}
+
+}  // namespace
+}  // namespace ffleet::agent::ffmpeg

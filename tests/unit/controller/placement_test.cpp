@@ -1,0 +1,69 @@
+#include "placement/placement.hpp"
+
+#include <gtest/gtest.h>
+
+namespace ffleet::controller::placement {
+namespace {
+
+Candidate agent(std::string name, std::int64_t active, std::int64_t max, double cpu = 0,
+                std::vector<std::string> enc = {"libx264"}) {
+  Candidate c;
+  c.name = std::move(name);
+  c.accepts_work = true;
+  c.active = active;
+  c.max_streams = max;
+  c.cpu_percent = cpu;
+  c.encoders = std::move(enc);
+  return c;
+}
+
+proto::StreamSpec transcode() {
+  proto::StreamSpec s;
+  s.mode = "auto";
+  return s;
+}
+
+TEST(Placement, NoAgents) { EXPECT_EQ(choose(transcode(), {}).error(), "no ready agent"); }
+
+TEST(Placement, DrainingAndLostAgentsAreSkipped) {
+  auto a = agent("a", 0, 4);
+  a.accepts_work = false;
+  EXPECT_EQ(choose(transcode(), {a}).error(), "no ready agent");
+  EXPECT_EQ(*choose(transcode(), {a, agent("b", 3, 4)}), "b");
+}
+
+TEST(Placement, FullAgents) {
+  EXPECT_EQ(choose(transcode(), {agent("a", 2, 2), agent("b", 1, 1)}).error(), "all 2 ready agents are full");
+}
+
+TEST(Placement, BehindMeansFull) {
+  auto a = agent("a", 0, 4);
+  a.behind = true;
+  EXPECT_EQ(*choose(transcode(), {a, agent("b", 3, 4)}), "b");
+}
+
+TEST(Placement, EncoderRequirements) {
+  auto s = transcode();
+  s.encoder = "h264_nvenc";
+  EXPECT_EQ(choose(s, {agent("a", 0, 4)}).error(), "no ready agent has encoder h264_nvenc");
+  EXPECT_EQ(*choose(s, {agent("a", 0, 4), agent("gpu", 3, 4, 0, {"libx264", "h264_nvenc"})}), "gpu");
+  EXPECT_EQ(choose(transcode(), {agent("a", 0, 4, 0, {})}).error(), "no ready agent has an H.264 encoder");
+  auto copy = transcode();
+  copy.mode = "copy";
+  EXPECT_EQ(*choose(copy, {agent("a", 0, 4, 0, {})}), "a");  // copying needs no encoder
+  EXPECT_EQ(*choose(transcode(), {agent("hw", 0, 4, 0, {"h264_qsv"})}), "hw");
+}
+
+TEST(Placement, LeastLoadedByShareThenCpu) {
+  EXPECT_EQ(*choose(transcode(), {agent("a", 2, 4), agent("b", 1, 4)}), "b");
+  EXPECT_EQ(*choose(transcode(), {agent("a", 4, 10), agent("b", 1, 2)}), "a");  // 40% beats 50%
+  EXPECT_EQ(*choose(transcode(), {agent("a", 1, 4, 70), agent("b", 1, 4, 20)}), "b");
+}
+
+TEST(Placement, AvoidedAgentOnlyAsALastResort) {
+  EXPECT_EQ(*choose(transcode(), {agent("a", 0, 4), agent("b", 3, 4)}, "a"), "b");
+  EXPECT_EQ(*choose(transcode(), {agent("a", 0, 4)}, "a"), "a");
+}
+
+}  // namespace
+}  // namespace ffleet::controller::placement
