@@ -70,6 +70,12 @@ Status Agent::init() {
   rc.force_kill_ms = opts_.force_kill_timeout_ms;
   rc.log_lines = static_cast<std::size_t>(opts_.log_lines);
   rc.stall_ms = opts_.stall_timeout_ms;
+  rc.session_limits = opts_.encoder_sessions;
+  rc.fallback = opts_.hardware_encoder_fallback;
+  // ffprobe beside the ffmpeg we run, else on PATH; without it --mode auto transcodes.
+  const auto dir = opts_.ffmpeg.substr(0, opts_.ffmpeg.rfind('/') + 1);
+  if (::access((dir + "ffprobe").c_str(), X_OK) == 0) rc.ffprobe = dir + "ffprobe";
+  else if (auto p = boost::process::search_path("ffprobe"); !p.empty()) rc.ffprobe = p.string();
   rc.warn_cpu_percent = static_cast<double>(opts_.resource_warning_cpu_percent);
   rc.warn_rss_bytes = opts_.resource_warning_memory_mb * 1024 * 1024;
   rc.host.encoders = detection_.usable();
@@ -120,7 +126,16 @@ proto::Register Agent::make_register() const {
   r.draining = draining_;
   r.runs = runner_->reports();
   r.agent_version = "0.1.0";
+  for (const auto& [vendor, n] : opts_.encoder_sessions) r.session_limits[vendor] = n;
   return r;
+}
+
+void Agent::log_state_counts() {
+  const auto counts = std::make_pair(runner_->size(), link_->outbox_size());
+  if (counts == last_counts_) return;
+  last_counts_ = counts;
+  // Per-stream state the agent holds; leak tests read this line.
+  logger()->debug("state_counts runs={} outbox={}", counts.first, counts.second);
 }
 
 void Agent::send_heartbeat() {
@@ -226,6 +241,9 @@ void Agent::on_message(const wire::Envelope& env, std::int64_t now) {
         draining_ = false;
         logger()->info("drain_cancelled");
         send_heartbeat();
+      } else if (m->action == "detect") {
+        logger()->info("redetect_requested by=controller");
+        redetect();
       }
       link_->send(proto::Ack{}, env.header.msg_id);
       return;
@@ -302,6 +320,7 @@ int Agent::run() {
       next_sample_ms_ = now + opts_.resource_monitor_interval_ms;
     }
     link_->tick(now, [this] { send_heartbeat(); });
+    log_state_counts();
 
     if (exit_when_drained_ && runner_->size() == 0) {
       if (drained_at_ < 0) {

@@ -36,6 +36,7 @@ class Agent {
   void begin_drain(std::int64_t now, bool exit_after);
   proto::Register make_register() const;
   void send_heartbeat();
+  void log_state_counts();
   void sample(std::int64_t now);
   std::int64_t next_deadline(std::int64_t now) const;
 
@@ -53,6 +54,7 @@ class Agent {
   std::int64_t drained_at_ = -1;
   std::int64_t next_sample_ms_ = 0;
   int exit_code_ = -1;
+  std::pair<std::size_t, std::size_t> last_counts_{~std::size_t{0}, 0};
 };
 
 }  // namespace ffleet::agent

@@ -44,10 +44,33 @@ Status apply_file(const std::string& path, Options& o) {
   flag("hardware_encoder_fallback", o.hardware_encoder_fallback);
   num("log_lines", o.log_lines);
   num("stall_timeout_ms", o.stall_timeout_ms);
+  if (auto sessions = t["encoder_sessions"].as_table())
+    for (const auto& [vendor, v] : *sessions)
+      if (auto n = v.value<std::int64_t>()) o.encoder_sessions[std::string(vendor.str())] = static_cast<int>(*n);
+  return Status::ok();
+}
+
+// "nvenc=5,qsv=4" -> overrides of the per-vendor session limits.
+Status parse_sessions(const std::string& text, std::map<std::string, int>& out, const char* where) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    const std::string item = text.substr(pos, comma - pos);
+    const auto eq = item.find('=');
+    int n = -1;
+    if (eq != std::string::npos) n = std::atoi(item.c_str() + eq + 1);
+    if (eq == std::string::npos || eq == 0 || n < 0 || n > 1000)
+      return Status::error(std::string(where) + ": bad item '" + item + "', expected vendor=N, e.g. nvenc=5");
+    out[item.substr(0, eq)] = n;
+    pos = comma + 1;
+  }
   return Status::ok();
 }
 
 Status apply_env(Options& o) {
+  if (auto v = env::text("FFLEET_ENCODER_SESSIONS"))
+    if (Status s = parse_sessions(*v, o.encoder_sessions, "FFLEET_ENCODER_SESSIONS"); !s) return s;
   struct IntVar {
     const char* name;
     std::int64_t* target;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct Options {
   bool hardware_encoder_fallback = true;
   std::int64_t log_lines = 200;
   std::int64_t stall_timeout_ms = 30000;
+  // Hardware encoder sessions by vendor. Consumer NVIDIA cards allow few
+  // concurrent NVENC sessions (3 on many drivers); the others are generous.
+  std::map<std::string, int> encoder_sessions = {{"nvenc", 3}, {"qsv", 8},  {"vaapi", 8},
+                                                 {"videotoolbox", 4}, {"amf", 4}, {"v4l2m2m", 2}};
   std::int64_t detect_timeout_ms = 10000;
 };
 

@@ -56,15 +56,31 @@ std::string output_format(const std::string& url) {
   return "";
 }
 
+std::string vendor_of(const std::string& encoder) {
+  if (encoder.rfind("h264_", 0) != 0 && encoder.rfind("hevc_", 0) != 0) return "";
+  return encoder.substr(5);
+}
+
+namespace {
+bool session_free(const HostOffer& host, const std::string& encoder) {
+  auto it = host.free_sessions.find(vendor_of(encoder));
+  return it == host.free_sessions.end() || it->second > 0;
+}
+}  // namespace
+
 Result<std::string> choose_encoder(const proto::StreamSpec& spec, const HostOffer& host) {
   if (spec.encoder != "auto" && !spec.encoder.empty()) {
     if (!has(host.encoders, spec.encoder))
       return Result<std::string>::failure("encoder " + spec.encoder + " is not usable on this host");
+    if (host.unhealthy.count(spec.encoder))
+      return Result<std::string>::failure("encoder " + spec.encoder + " failed here recently and is resting");
+    if (!session_free(host, spec.encoder))
+      return Result<std::string>::failure("no free " + vendor_of(spec.encoder) + " session on this host");
     return spec.encoder;
   }
   if (host.prefer_hardware)
     for (const auto& e : hardware_h264())
-      if (has(host.encoders, e)) return e;
+      if (has(host.encoders, e) && !host.unhealthy.count(e) && session_free(host, e)) return e;
   if (has(host.encoders, "libx264")) return std::string("libx264");
   return Result<std::string>::failure("no H.264 encoder usable on this host (libx264 missing)");
 }

@@ -3,6 +3,8 @@
 // every case is tested argument by argument (tests/unit/agent/argv_test.cpp).
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,7 +16,15 @@ namespace ffleet::agent::ffmpeg {
 struct HostOffer {
   std::vector<std::string> encoders;  // usable video encoders on this host
   bool prefer_hardware = true;
+  // Hardware encoder sessions still free, by vendor ("nvenc" -> 2); a vendor
+  // not listed is not limited.
+  std::map<std::string, int> free_sessions;
+  // Encoders that failed at run time recently; not chosen until they heal.
+  std::set<std::string> unhealthy;
 };
+
+// "nvenc" for h264_nvenc and hevc_nvenc, "" for software encoders.
+std::string vendor_of(const std::string& encoder);
 
 struct Plan {
   std::vector<std::string> args;  // without argv[0]

@@ -58,6 +58,7 @@ Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunCon
                                         std::int64_t steady_ms) {
   std::unique_ptr<Run> r(new Run());
   r->last_progress_ms_ = steady_ms;
+  r->cmd_ = cmd;
   r->stream_id_ = cmd.stream_id;
   r->live_ = !cmd.spec.batch;
   r->attempt_ = cmd.attempt;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,13 @@ struct RunConfig {
   // Resource warnings: logged once per crossing, shown by `stream show`.
   double warn_cpu_percent = 80;
   std::int64_t warn_rss_bytes = 500ll * 1024 * 1024;
+  // Hardware sessions per vendor; a run holds one of its encoder's vendor.
+  std::map<std::string, int> session_limits;
+  // HARDWARE_ENCODER_FALLBACK: a hardware encoder failing at start is replaced
+  // by libx264 at once and rests for unhealthy_ms.
+  bool fallback = true;
+  std::int64_t unhealthy_ms = 10 * 60 * 1000;
+  std::string ffprobe;  // "" if none: --mode auto then transcodes
 };
 
 class Run {
@@ -79,6 +87,8 @@ class Run {
   bool stalled() const { return stalled_; }
 
   proto::RunStarted started_report() const;
+  const proto::StartRun& command() const { return cmd_; }
+  bool made_progress() const { return progress_.blocks() > 0; }
   proto::RunReport report() const;
   proto::RunExited exit_report(std::int64_t now_ms) const;
   std::vector<std::string> tail(std::size_t n) const;
@@ -91,6 +101,7 @@ class Run {
   void add_stderr_line(std::string line);
   void signal_group(int sig);
 
+  proto::StartRun cmd_;
   std::int64_t stream_id_ = 0;
   std::int64_t attempt_ = 0;
   std::string name_;

@@ -2,6 +2,7 @@
 
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
+#include "ffmpeg/probe.hpp"
 
 namespace ffleet::agent::runner {
 namespace {
@@ -40,7 +41,55 @@ void Runner::start(const proto::StartRun& cmd, std::int64_t now_ms) {
                                      now_ms));
     return;
   }
-  auto run = Run::spawn(cmd, cfg_, now_ms, clock::steady_ms());
+  spawn(resolve_mode(cmd), now_ms, "");
+}
+
+ffmpeg::HostOffer Runner::offer(std::int64_t now_steady) {
+  ffmpeg::HostOffer o = cfg_.host;
+  for (auto it = unhealthy_until_.begin(); it != unhealthy_until_.end();) {
+    if (it->second <= now_steady) {
+      logger()->info("encoder_healthy_again encoder={}", it->first);
+      it = unhealthy_until_.erase(it);
+      continue;
+    }
+    o.unhealthy.insert(it->first);
+    ++it;
+  }
+  for (const auto& [vendor, limit] : cfg_.session_limits) o.free_sessions[vendor] = limit;
+  for (const auto& [id, r] : runs_) {
+    auto it = o.free_sessions.find(ffmpeg::vendor_of(r->encoder()));
+    if (it != o.free_sessions.end()) --it->second;
+  }
+  return o;
+}
+
+proto::StartRun Runner::resolve_mode(const proto::StartRun& cmd) const {
+  if (cmd.spec.mode != "auto") return cmd;
+  proto::StartRun out = cmd;
+  std::string why;
+  bool copy = false;
+  if (cmd.spec.input_format == "lavfi") {
+    why = "a lavfi source is raw video";
+  } else if (!ffmpeg::is_local_file(cmd.spec.inputs.front())) {
+    why = "a network input is not probed";
+  } else if (cfg_.ffprobe.empty()) {
+    why = "no ffprobe on this host";
+  } else if (auto info = ffmpeg::probe(cfg_.ffprobe, cmd.spec.inputs.front(), std::chrono::milliseconds(3000)); !info) {
+    why = info.error();
+  } else {
+    auto choice = ffmpeg::choose_mode(*info, cmd.spec.outputs);
+    copy = choice.copy;
+    why = choice.why;
+  }
+  out.spec.mode = copy ? "copy" : "transcode";
+  logger()->info("mode_chosen stream={} run={} mode={} why=\"{}\"", cmd.stream_id, cmd.attempt, out.spec.mode, why);
+  return out;
+}
+
+void Runner::spawn(const proto::StartRun& cmd, std::int64_t now_ms, const std::string& note) {
+  RunConfig cfg = cfg_;
+  cfg.host = offer(clock::steady_ms());
+  auto run = Run::spawn(cmd, cfg, now_ms, clock::steady_ms());
   if (!run) {
     logger()->error("run_spawn_failed stream={} run={} error=\"{}\"", cmd.stream_id, cmd.attempt, run.error());
     on_exited_(ended_without_process(cmd.stream_id, cmd.attempt, "spawn_failed", run.error(), now_ms));
@@ -48,7 +97,23 @@ void Runner::start(const proto::StartRun& cmd, std::int64_t now_ms) {
   }
   auto& r = runs_[cmd.stream_id];
   r = std::move(run.value());
-  on_started_(r->started_report());
+  auto report = r->started_report();
+  report.note = note;
+  on_started_(report);
+}
+
+std::string Runner::hardware_failure(const Run& r) const {
+  if (!cfg_.fallback || r.stopping() || r.made_progress() || ffmpeg::vendor_of(r.encoder()).empty()) return "";
+  // What ffmpeg 5.1 prints when a hardware encoder cannot start on this host.
+  static const char* kSigns[] = {"OpenEncodeSessionEx failed", "No capable devices found", "Cannot load libcuda",
+                                 "No NVENC capable devices", "Failed to initialise VAAPI", "No VA display found",
+                                 "Error initializing an internal MFX session", "Error creating a MFX session",
+                                 "Could not find a valid device", "Error while opening encoder",
+                                 "Failed to create encode session", "hwupload", "Device creation failed"};
+  for (const char* s : kSigns)  // in order: the most specific sign first
+    for (const auto& line : r.tail(20))
+      if (line.find(s) != std::string::npos) return line;
+  return "";
 }
 
 void Runner::stop(std::int64_t stream_id, std::int64_t attempt, const std::string& reason, std::int64_t now_ms) {
@@ -72,6 +137,19 @@ void Runner::reap(std::int64_t now_ms) {
   for (auto it = runs_.begin(); it != runs_.end();) {
     if (!it->second->reap()) {
       ++it;
+      continue;
+    }
+    if (const std::string why = hardware_failure(*it->second); !why.empty()) {
+      const std::string enc = it->second->encoder();
+      proto::StartRun again = it->second->command();
+      again.spec.mode = "transcode";
+      again.spec.encoder = "libx264";
+      unhealthy_until_[enc] = clock::steady_ms() + cfg_.unhealthy_ms;
+      logger()->warn("encoder_fallback stream={} run={} from={} to=libx264 resting_s={} why=\"{}\"", again.stream_id,
+                     again.attempt, enc, cfg_.unhealthy_ms / 1000, why);
+      it = runs_.erase(it);
+      spawn(again, now_ms, "fell back from " + enc + " to libx264: " + why);
+      it = runs_.upper_bound(again.stream_id);
       continue;
     }
     auto report = it->second->exit_report(now_ms);

@@ -47,8 +47,17 @@ class Runner {
   void set_encoders(std::vector<std::string> e) { cfg_.host.encoders = std::move(e); }
 
  private:
+  // The offer for the next run: encoders minus resting ones, free sessions.
+  ffmpeg::HostOffer offer(std::int64_t now_steady);
+  // --mode auto made concrete (probe of a local input); logs the choice.
+  proto::StartRun resolve_mode(const proto::StartRun& cmd) const;
+  // The stderr line that shows a hardware encoder failing at start, or "".
+  std::string hardware_failure(const Run& r) const;
+  void spawn(const proto::StartRun& cmd, std::int64_t now_ms, const std::string& note);
+
   RunConfig cfg_;
   host::ProcReader proc_;
+  std::map<std::string, std::int64_t> unhealthy_until_;  // encoder -> steady ms
   StartedFn on_started_;
   ExitedFn on_exited_;
   std::map<std::int64_t, std::unique_ptr<Run>> runs_;  // by stream id

@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
   a_drain->add_option("name", agent_name)->required();
   auto* a_resume = agent->add_subcommand("resume", "let a drained agent take streams again");
   a_resume->add_option("name", agent_name)->required();
+  auto* a_detect = agent->add_subcommand("detect", "make an agent test its encoders again");
+  a_detect->add_option("name", agent_name)->required();
 
   // limits ...
   auto* limits = app.add_subcommand("limits", "show or set concurrency limits");
@@ -274,11 +276,11 @@ int main(int argc, char** argv) {
       std::cout << a.dump(2) << "\n";
     });
   }
-  if (a_drain->parsed() || a_resume->parsed()) {
+  if (a_drain->parsed() || a_resume->parsed() || a_detect->parsed()) {
     proto::AgentAction m;
     m.user = g.user;
     m.name = agent_name;
-    m.action = a_drain->parsed() ? "drain" : "resume";
+    m.action = a_drain->parsed() ? "drain" : (a_resume->parsed() ? "resume" : "detect");
     return run(g, m, [&](const proto::Reply& r) { print_lines(g, r); });
   }
   if (l_show->parsed() || l_set->parsed()) {

@@ -184,9 +184,12 @@ void Controller::reconcile_one(registry::Agent& a, const proto::RunReport& r) {
 
 void Controller::on_run_started(registry::Agent& a, const wire::Envelope& env, const proto::RunStarted& m) {
   auto s = store_.stream(m.stream_id);
+  const bool fallback = s && s->agent == a.name && s->attempt == m.attempt && s->state == state::kRunning &&
+                        !m.note.empty() && s->pid != m.pid;
   if (s && s->agent == a.name && s->attempt == m.attempt &&
-      (s->state == state::kStarting || s->state == state::kStopping)) {
+      (s->state == state::kStarting || s->state == state::kStopping || fallback)) {
     auto run = store_.run(s->id, s->attempt);
+    if (run && !m.note.empty()) run->error = m.note;
     const bool was_stopping = s->state == state::kStopping;
     if (!was_stopping) s->state = state::kRunning;
     s->pid = m.pid;
@@ -204,8 +207,8 @@ void Controller::on_run_started(registry::Agent& a, const wire::Envelope& env, c
       logger()->error("store_failed op=run_started stream={} error=\"{}\"", s->id, st.message());
       return;  // not acknowledged: the agent sends it again
     }
-    logger()->info("run_started stream={} run={} agent={} pid={} encoder={}", s->id, s->attempt, a.name, m.pid,
-                   m.encoder);
+    logger()->info("run_started stream={} run={} agent={} pid={} encoder={}{}", s->id, s->attempt, a.name, m.pid,
+                   m.encoder, m.note.empty() ? "" : " note=\"" + m.note + "\"");
   } else if (!(s && s->agent == a.name && s->attempt == m.attempt && s->state == state::kRunning)) {
     proto::RunReport r;
     r.stream_id = m.stream_id;

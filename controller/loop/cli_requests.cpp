@@ -218,7 +218,14 @@ void Controller::expire_log_requests(std::int64_t now) {
 proto::Reply Controller::agent_action(const proto::AgentAction& m) {
   auto* a = registry_.find(m.name);
   if (a == nullptr) return fail("no agent " + m.name);
-  if (m.action != "drain" && m.action != "resume") return fail("unknown action " + m.action + " (drain, resume)");
+  if (m.action == "detect") {
+    if (!a->connected) return fail("agent " + m.name + " is not connected");
+    proto::AgentControl c;
+    c.action = "detect";
+    send_to(a->name, c);
+    return ok_line(m.name + " is testing its encoders again; `ffleet agent ls` shows the result");
+  }
+  if (m.action != "drain" && m.action != "resume") return fail("unknown action " + m.action + " (drain, resume, detect)");
   const bool drain = m.action == "drain";
   if (Status st = store_.set_agent_draining(m.name, drain); !st) return fail("cannot store the change: " + st.message());
   a->drain_requested = drain;

@@ -37,6 +37,12 @@ Status Controller::place(StreamRow& s, const std::string& avoid) {
     c.cpu_percent = a->host.cpu_percent;
     // A host whose live streams fall below 1.0x is full, whatever its slots say.
     c.behind = std::any_of(a->runs.begin(), a->runs.end(), [](const proto::RunReport& r) { return r.behind; });
+    c.free_sessions = a->info.session_limits;
+    for (const auto& r : a->runs) {
+      const auto u = r.encoder.find('_');
+      if (u == std::string::npos) continue;
+      if (auto f = c.free_sessions.find(r.encoder.substr(u + 1)); f != c.free_sessions.end()) --f->second;
+    }
     cands.push_back(std::move(c));
   }
   auto where = placement::choose(s.spec, cands, avoid);

@@ -7,10 +7,19 @@ namespace ffleet::controller::placement {
 bool needs_encoder(const proto::StreamSpec& spec) { return spec.mode != "copy"; }
 
 namespace {
+std::string vendor_of(const std::string& encoder) {
+  if (encoder.rfind("h264_", 0) != 0 && encoder.rfind("hevc_", 0) != 0) return "";
+  return encoder.substr(5);
+}
+
 bool has_encoder_for(const proto::StreamSpec& spec, const Candidate& c) {
   if (!needs_encoder(spec)) return true;
-  if (spec.encoder != "auto" && !spec.encoder.empty())
-    return std::find(c.encoders.begin(), c.encoders.end(), spec.encoder) != c.encoders.end();
+  if (spec.encoder != "auto" && !spec.encoder.empty()) {
+    if (std::find(c.encoders.begin(), c.encoders.end(), spec.encoder) == c.encoders.end()) return false;
+    // A stream that insists on a hardware encoder needs a free session of it.
+    auto it = c.free_sessions.find(vendor_of(spec.encoder));
+    return it == c.free_sessions.end() || it->second > 0;
+  }
   return std::any_of(c.encoders.begin(), c.encoders.end(),
                      [](const std::string& e) { return e == "libx264" || e.rfind("h264_", 0) == 0; });
 }
@@ -31,7 +40,7 @@ Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Cand
     if (ready == 0) return Result<std::string>::failure("no ready agent");
     if (with_encoder == 0)
       return Result<std::string>::failure(spec.encoder != "auto" && !spec.encoder.empty()
-                                              ? "no ready agent has encoder " + spec.encoder
+                                              ? "no ready agent has encoder " + spec.encoder + " with a free session"
                                               : "no ready agent has an H.264 encoder");
     return Result<std::string>::failure("all " + std::to_string(with_encoder) + " ready agents are full");
   }

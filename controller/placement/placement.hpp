@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct Candidate {
   std::vector<std::string> encoders;
   double cpu_percent = 0;        // host CPU, 0-100
   bool behind = false;           // a live stream there runs below 1.0x speed
+  // Hardware sessions still free by vendor ("nvenc" -> 1); absent: unlimited.
+  std::map<std::string, std::int64_t> free_sessions;
 };
 
 // The chosen agent's name, or an error that says what the stream waits for.

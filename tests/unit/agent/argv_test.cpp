@@ -24,7 +24,14 @@ proto::StreamSpec lavfi(const std::string& out) {
   return s;
 }
 
-HostOffer x264() { return {{"libx264"}, true}; }
+HostOffer offer(std::vector<std::string> encoders, bool prefer_hardware = true) {
+  HostOffer o;
+  o.encoders = std::move(encoders);
+  o.prefer_hardware = prefer_hardware;
+  return o;
+}
+
+HostOffer x264() { return offer({"libx264"}); }
 
 const Args kX264Live = {"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-sc_threshold", "0"};
 const Args kGopAudio = {"-force_key_frames", "expr:gte(t,n_forced*2)",  // a keyframe every 2 s
@@ -118,14 +125,31 @@ TEST(Argv, LavfiIsNeverLooped) {
 
 TEST(Argv, EncoderChoice) {
   auto s = lavfi("o.ts");
-  EXPECT_EQ(*choose_encoder(s, {{"libx264", "h264_nvenc"}, true}), "h264_nvenc");
-  EXPECT_EQ(*choose_encoder(s, {{"libx264", "h264_nvenc"}, false}), "libx264");
+  EXPECT_EQ(*choose_encoder(s, offer({"libx264", "h264_nvenc"})), "h264_nvenc");
+  EXPECT_EQ(*choose_encoder(s, offer({"libx264", "h264_nvenc"}, false)), "libx264");
   s.encoder = "h264_qsv";
-  EXPECT_EQ(choose_encoder(s, {{"libx264"}, true}).error(), "encoder h264_qsv is not usable on this host");
+  EXPECT_EQ(choose_encoder(s, offer({"libx264"})).error(), "encoder h264_qsv is not usable on this host");
   s.encoder = "libx264";
-  EXPECT_EQ(*choose_encoder(s, {{"libx264", "h264_nvenc"}, true}), "libx264");
+  EXPECT_EQ(*choose_encoder(s, offer({"libx264", "h264_nvenc"})), "libx264");
   s.encoder = "auto";
-  EXPECT_FALSE(choose_encoder(s, {{}, true}).is_ok());
+  EXPECT_FALSE(choose_encoder(s, offer({})).is_ok());
+}
+
+TEST(Argv, SessionsAndRestingEncoders) {
+  auto s = lavfi("o.ts");
+  auto o = offer({"libx264", "h264_nvenc"});
+  o.free_sessions["nvenc"] = 0;  // all NVENC sessions in use: software
+  EXPECT_EQ(*choose_encoder(s, o), "libx264");
+  s.encoder = "h264_nvenc";
+  EXPECT_EQ(choose_encoder(s, o).error(), "no free nvenc session on this host");
+  o.free_sessions["nvenc"] = 1;
+  EXPECT_EQ(*choose_encoder(s, o), "h264_nvenc");
+  o.unhealthy.insert("h264_nvenc");
+  EXPECT_NE(choose_encoder(s, o).error().find("resting"), std::string::npos);
+  s.encoder = "auto";
+  EXPECT_EQ(*choose_encoder(s, o), "libx264");
+  EXPECT_EQ(vendor_of("hevc_vaapi"), "vaapi");
+  EXPECT_EQ(vendor_of("libx264"), "");
 }
 
 TEST(Argv, OutputFormats) {

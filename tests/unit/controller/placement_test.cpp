@@ -45,7 +45,13 @@ TEST(Placement, BehindMeansFull) {
 TEST(Placement, EncoderRequirements) {
   auto s = transcode();
   s.encoder = "h264_nvenc";
-  EXPECT_EQ(choose(s, {agent("a", 0, 4)}).error(), "no ready agent has encoder h264_nvenc");
+  EXPECT_EQ(choose(s, {agent("a", 0, 4)}).error(), "no ready agent has encoder h264_nvenc with a free session");
+  auto busy = agent("gpu", 0, 4, 0, {"libx264", "h264_nvenc"});
+  busy.free_sessions["nvenc"] = 0;  // the host's NVENC sessions are all in use
+  EXPECT_FALSE(choose(s, {busy}).is_ok());
+  busy.free_sessions["nvenc"] = 1;
+  EXPECT_EQ(*choose(s, {busy}), "gpu");
+  EXPECT_EQ(*choose(transcode(), {agent("cpu", 0, 4)}), "cpu");  // auto needs no session
   EXPECT_EQ(*choose(s, {agent("a", 0, 4), agent("gpu", 3, 4, 0, {"libx264", "h264_nvenc"})}), "gpu");
   EXPECT_EQ(choose(transcode(), {agent("a", 0, 4, 0, {})}).error(), "no ready agent has an H.264 encoder");
   auto copy = transcode();

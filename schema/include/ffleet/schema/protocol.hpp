@@ -168,6 +168,8 @@ struct Register {
   bool draining = false;
   std::vector<RunReport> runs;
   std::string agent_version;
+  // Concurrent hardware encoder sessions this host allows, by vendor ("nvenc" -> 3).
+  std::map<std::string, std::int64_t> session_limits;
 };
 template <class V> void describe(V& v, Register& m) {
   v.req("name", m.name);
@@ -180,6 +182,7 @@ template <class V> void describe(V& v, Register& m) {
   v.opt("draining", m.draining);
   v.req("runs", m.runs);
   v.opt("agent_version", m.agent_version);
+  v.opt("session_limits", m.session_limits);
 }
 
 // Controller -> agent, reply to Register: the session's liveness settings.
@@ -283,6 +286,9 @@ struct RunStarted {
   std::int64_t pid = 0;
   std::string encoder;
   std::int64_t started_at_ms = 0;
+  // Why the run is not what was asked for, e.g. a hardware encoder that
+  // failed at start and was replaced by libx264 (same attempt, new pid).
+  std::string note;
 };
 template <class V> void describe(V& v, RunStarted& m) {
   v.req("stream_id", m.stream_id);
@@ -290,6 +296,7 @@ template <class V> void describe(V& v, RunStarted& m) {
   v.req("pid", m.pid);
   v.opt("encoder", m.encoder);
   v.req("started_at_ms", m.started_at_ms);
+  v.opt("note", m.note);
 }
 
 // Agent -> controller, resent until acknowledged. `reason` says how the run
@@ -347,7 +354,7 @@ template <class V> void describe(V& v, LogsReply& m) {
 // Controller -> agent: drain (take nothing new) or resume.
 struct AgentControl {
   static constexpr MsgType kType = MsgType::AgentControl;
-  std::string action;  // drain | resume
+  std::string action;  // drain | resume | detect (test the encoders again)
 };
 template <class V> void describe(V& v, AgentControl& m) { v.req("action", m.action); }
 
