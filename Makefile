@@ -10,7 +10,7 @@ DEB_PACKAGES := build-essential cmake pkg-config \
   libtomlplusplus-dev nlohmann-json3-dev \
   ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3
 
-.PHONY: all deps build test unit demo clean
+.PHONY: all deps build test unit demo bench clean
 
 all: build
 
@@ -47,6 +47,10 @@ unit: deps
 # A controller and two agents on loopback running two lavfi streams.
 demo: build
 	deploy/demo.sh build/bin
+
+# Start/stop latency and the agent's own cost with 10 streams (figures, not pass/fail).
+bench: build
+	python3 bench/start_stop.py build/bin
 
 clean:
 	rm -rf build
