@@ -321,6 +321,18 @@ int Agent::run() {
     }
     link_->tick(now, [this] { send_heartbeat(); });
     log_state_counts();
+    // The lease: cut off from the controller for as long as it takes to call
+    // us lost, the runs that must never run twice stop themselves, before the
+    // controller may start them elsewhere (after the lease plus a margin).
+    if (link_->silent_ms(now) > link_->timing().lost_after_ms) {
+      if (!lease_expired_) {
+        lease_expired_ = true;
+        const int n = runner_->stop_fenced(now);
+        logger()->warn("lease_expired silent_ms={} fenced_streams_stopped={}", link_->silent_ms(now), n);
+      }
+    } else {
+      lease_expired_ = false;
+    }
 
     if (exit_when_drained_ && runner_->size() == 0) {
       if (drained_at_ < 0) {

@@ -49,6 +49,7 @@ class Agent {
   host::HostSample last_host_{};
   proto::HostStats host_stats_{};
   bool draining_ = false;
+  bool lease_expired_ = false;
   bool exit_when_drained_ = false;
   int term_signals_ = 0;
   std::int64_t drained_at_ = -1;

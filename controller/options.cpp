@@ -21,6 +21,7 @@ Status apply_file(const std::string& path, Options& o) {
   if (auto x = t["heartbeat_ms"].value<std::int64_t>()) o.heartbeat_ms = *x;
   if (auto x = t["lost_after_ms"].value<std::int64_t>()) o.lost_after_ms = *x;
   if (auto x = t["restart_grace_ms"].value<std::int64_t>()) o.restart_grace_ms = *x;
+  if (auto x = t["fence_margin_ms"].value<std::int64_t>()) o.fence_margin_ms = *x;
   if (auto x = t["max_concurrent_streams_global"].value<std::int64_t>()) o.limits.global = *x;
   if (auto x = t["max_concurrent_streams_per_user"].value<std::int64_t>()) o.limits.per_user = *x;
   if (auto x = t["retry_base_ms"].value<std::int64_t>()) o.retry.base_ms = *x;
@@ -45,6 +46,7 @@ Status apply_env(Options& o) {
       {"FFLEET_HEARTBEAT_MS", &o.heartbeat_ms, 50, 60000},
       {"FFLEET_LOST_AFTER_MS", &o.lost_after_ms, 200, 600000},
       {"FFLEET_RESTART_GRACE_MS", &o.restart_grace_ms, 0, 600000},
+      {"FFLEET_FENCE_MARGIN_MS", &o.fence_margin_ms, 0, 600000},
       {"FFLEET_RETRY_BASE_MS", &o.retry.base_ms, 1, 3600000},
       {"FFLEET_RETRY_CAP_MS", &o.retry.cap_ms, 1, 86400000},
       {"FFLEET_RETRY_MAX", &o.retry.max_retries, 0, 1000},

@@ -21,6 +21,11 @@ struct Options {
   // After a controller start, agents get this long to reconnect before any of
   // them may be declared lost: a restart must not fail streams over.
   std::int64_t restart_grace_ms = 15000;
+  // --on-host-lost fence: after an agent is lost, its fenced streams move only
+  // once this much more has passed: the agent stops them itself when its lease
+  // (lost_after_ms of silence) expires, and may need FORCE_KILL_TIMEOUT_MS
+  // (5 s) to do it, plus slack.
+  std::int64_t fence_margin_ms = 7000;
   // StartRun/StopRun are resent at this pace until the agent answers.
   std::int64_t resend_ms = 2000;
   limits::Limits limits;

@@ -64,6 +64,8 @@ class Link {
   void tick(std::int64_t now_ms, const std::function<void()>& send_heartbeat);
   std::int64_t next_deadline() const;
   std::size_t outbox_size() const { return outbox_.size(); }
+  // How long the controller has been silent (0 before it was ever heard).
+  std::int64_t silent_ms(std::int64_t now_ms) const { return last_heard_ms_ > 0 ? now_ms - last_heard_ms_ : 0; }
 
  private:
   struct Pending {

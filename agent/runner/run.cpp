@@ -345,7 +345,7 @@ proto::RunExited Run::exit_report(std::int64_t now_ms) const {
     m.reason = "stalled";
     m.error = "no progress for " + std::to_string(cfg_.stall_ms / 1000) + " s" + (force_killed_ ? " (force-killed)" : "");
   } else if (force_killed_) m.reason = "force_killed";
-  else if (stopping()) m.reason = stop_reason_ == "drained" ? "drained" : "stopped";
+  else if (stopping()) m.reason = stop_reason_ == "drained" || stop_reason_ == "lease_expired" ? stop_reason_ : "stopped";
   else m.reason = "exited";
   if (m.reason == "exited" && m.exit_code != 0) {
     // The last line ffmpeg wrote is nearly always the one that says why.

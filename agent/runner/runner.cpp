@@ -129,6 +129,16 @@ void Runner::stop_all(const std::string& reason, std::int64_t now_ms) {
   for (auto& [id, r] : runs_) r->request_stop(now_ms, reason);
 }
 
+int Runner::stop_fenced(std::int64_t now_ms) {
+  int n = 0;
+  for (auto& [id, r] : runs_) {
+    if (r->command().spec.on_host_lost != "fence" || r->stopping()) continue;
+    r->request_stop(now_ms, "lease_expired");
+    ++n;
+  }
+  return n;
+}
+
 void Runner::kill_all() {
   for (auto& [id, r] : runs_) r->kill_now();
 }

@@ -29,6 +29,8 @@ class Runner {
   // so the controller's view converges whatever happened before.
   void stop(std::int64_t stream_id, std::int64_t attempt, const std::string& reason, std::int64_t now_ms);
   void stop_all(const std::string& reason, std::int64_t now_ms);
+  // Stops the runs of streams marked --on-host-lost fence; returns how many.
+  int stop_fenced(std::int64_t now_ms);
   void kill_all();
 
   // Reaps every exited child (called on SIGCHLD and from tick).

@@ -125,6 +125,8 @@ void Controller::reconcile(registry::Agent& a, const std::vector<proto::RunRepor
   }
   if (!complete) return;
   // Register lists every live run: what we placed there and is not listed is gone.
+  for (const auto& r : runs)
+    if (r.stopping) reported.erase(r.stream_id);  // on its way out: not a run to keep
   for (auto& s : store_.streams_on_agent(a.name)) {
     if (reported.count(s.id)) continue;
     if (s.state == state::kStarting) {
@@ -141,6 +143,7 @@ void Controller::reconcile(registry::Agent& a, const std::vector<proto::RunRepor
 void Controller::reconcile_one(registry::Agent& a, const proto::RunReport& r) {
   auto s = store_.stream(r.stream_id);
   const bool current = s && s->agent == a.name && s->attempt == r.attempt;
+  if (current && r.stopping && s->state == state::kPending) return;  // ending by itself (lease, drain)
   if (current && s->desired == "running" &&
       (s->state == state::kStarting || s->state == state::kRunning || s->state == state::kPending)) {
     if (s->state != state::kRunning || s->pid != r.pid) {
@@ -329,10 +332,13 @@ void Controller::agent_lost(const std::string& name) {
   logger()->warn("agent_lost agent={} silent_ms>{}", name, opts_.lost_after_ms);
   for (auto& s : store_.streams_on_agent(name)) {
     if (!s.holds_process()) continue;
-    if (s.desired == "running" && s.spec.on_host_lost == "wait") {
-      // Held for its host: same agent, same attempt, adopted when it returns.
+    if (s.desired == "running" && (s.spec.on_host_lost == "wait" || s.spec.on_host_lost == "fence")) {
+      // Held for its host: same agent, same attempt, adopted if it returns.
+      // A fenced stream moves once the agent's lease has surely expired.
+      const bool fence = s.spec.on_host_lost == "fence";
       s.state = state::kPending;
-      s.waiting_for = "agent " + name + " to return";
+      s.waiting_for = fence ? "the lease of agent " + name + " to expire" : "agent " + name + " to return";
+      s.retry_at_ms = fence ? clock::wall_ms() + opts_.fence_margin_ms : 0;
       if (Status st = save(s); !st) logger()->error("store_failed op=agent_lost stream={} error=\"{}\"", s.id, st.message());
       continue;
     }

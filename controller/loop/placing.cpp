@@ -166,7 +166,15 @@ void Controller::place_pending() {
   if (pending.empty()) return;
   const std::int64_t now = clock::wall_ms();
   for (auto& s : pending) {  // priority, then first come, first served
-    if (s.desired != "running" || !s.agent.empty()) continue;  // held for its host
+    if (s.desired != "running") continue;
+    if (!s.agent.empty()) {
+      // Held for its host; a fenced stream moves once the lease has expired.
+      const auto* a = registry_.find(s.agent);
+      if (s.spec.on_host_lost != "fence" || s.retry_at_ms > now || (a && a->connected)) continue;
+      const std::string lost = s.agent;
+      end_run(s, "host_lost", "agent " + lost + " lost; its lease expired");
+      s.avoid_agent = lost;
+    }
     if (s.retry_at_ms > now) continue;                           // backing off
     if (Status blocked = start_blocker(s); !blocked) {
       if (s.waiting_for != blocked.message()) {

@@ -194,8 +194,8 @@ class Cluster:
             print("\n".join(tail), file=sys.stderr)
 
     # --- the CLI -----------------------------------------------------------
-    def cli(self, *args, json_out=True, check=True, user=None, timeout_ms=None, env=None):
-        argv = [os.path.join(BIN_DIR, "ffleet"), "--controller", self.endpoint]
+    def cli(self, *args, json_out=True, check=True, user=None, timeout_ms=None, env=None, wrap=()):
+        argv = [*wrap, os.path.join(BIN_DIR, "ffleet"), "--controller", self.endpoint]
         if json_out:
             argv.append("--json")
         if user:
