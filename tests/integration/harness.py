@@ -324,6 +324,14 @@ http {{
         return False
 
 
+def _on_sigterm(signum, frame):
+    # A runner's timeout sends SIGTERM: exit normally so every cleanup runs.
+    raise SystemExit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _on_sigterm)
+
+
 @atexit.register
 def _close_leftovers():
     for c in list(_live_clusters):
