@@ -71,24 +71,16 @@ Status parse_sessions(const std::string& text, std::map<std::string, int>& out, 
 Status apply_env(Options& o) {
   if (auto v = env::text("FFLEET_ENCODER_SESSIONS"))
     if (Status s = parse_sessions(*v, o.encoder_sessions, "FFLEET_ENCODER_SESSIONS"); !s) return s;
-  struct IntVar {
-    const char* name;
-    std::int64_t* target;
-    std::int64_t min, max;
-  };
-  const IntVar ints[] = {
-      {"FORCE_KILL_TIMEOUT_MS", &o.force_kill_timeout_ms, 100, 600000},
-      {"RESOURCE_MONITOR_INTERVAL_MS", &o.resource_monitor_interval_ms, 500, 3600000},
-      {"RESOURCE_WARNING_CPU_PERCENT", &o.resource_warning_cpu_percent, 1, 100000},
-      {"RESOURCE_WARNING_MEMORY_MB", &o.resource_warning_memory_mb, 1, 10000000},
-      {"FFLEET_STALL_TIMEOUT_MS", &o.stall_timeout_ms, 500, 86400000},
-      {"FFLEET_LOG_LINES", &o.log_lines, 1, 100000},
-  };
-  for (const auto& v : ints) {
-    auto r = env::integer(v.name, v.min, v.max);
-    if (!r) return r.status();
-    if (*r) *v.target = **r;
-  }
+  if (Status s = env::apply({
+          {"FORCE_KILL_TIMEOUT_MS", &o.force_kill_timeout_ms, 100, 600000},
+          {"RESOURCE_MONITOR_INTERVAL_MS", &o.resource_monitor_interval_ms, 500, 3600000},
+          {"RESOURCE_WARNING_CPU_PERCENT", &o.resource_warning_cpu_percent, 1, 100000},
+          {"RESOURCE_WARNING_MEMORY_MB", &o.resource_warning_memory_mb, 1, 10000000},
+          {"FFLEET_STALL_TIMEOUT_MS", &o.stall_timeout_ms, 500, 86400000},
+          {"FFLEET_LOG_LINES", &o.log_lines, 1, 100000},
+      });
+      !s)
+    return s;
   for (auto [name, target] : {std::pair{"PREFER_HARDWARE_ENCODING", &o.prefer_hardware_encoding},
                               std::pair{"HARDWARE_ENCODER_FALLBACK", &o.hardware_encoder_fallback}}) {
     auto r = env::boolean(name);

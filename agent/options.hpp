@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ffleet/common/parse_outcome.hpp"
 #include "ffleet/common/status.hpp"
 
 namespace ffleet::agent {
@@ -33,14 +34,7 @@ struct Options {
   std::int64_t detect_timeout_ms = 10000;
 };
 
-// Returns the options, or an error line; `exit_now` is set for --help/--version
-// (with the text to print in `message`).
-struct ParseOutcome {
-  Options options;
-  bool exit_now = false;
-  int exit_code = 0;
-  std::string message;
-};
+using ParseOutcome = ffleet::ParseOutcome<Options>;
 ParseOutcome parse_options(int argc, char** argv);
 
 }  // namespace ffleet::agent

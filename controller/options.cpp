@@ -35,12 +35,7 @@ Status apply_file(const std::string& path, Options& o) {
 }
 
 Status apply_env(Options& o) {
-  struct IntVar {
-    const char* name;
-    std::int64_t* target;
-    std::int64_t min, max;
-  };
-  const IntVar ints[] = {
+  return env::apply({
       {"MAX_CONCURRENT_STREAMS_GLOBAL", &o.limits.global, 0, 1000000},
       {"MAX_CONCURRENT_STREAMS_PER_USER", &o.limits.per_user, 0, 1000000},
       {"FFLEET_HEARTBEAT_MS", &o.heartbeat_ms, 50, 60000},
@@ -51,13 +46,7 @@ Status apply_env(Options& o) {
       {"FFLEET_RETRY_CAP_MS", &o.retry.cap_ms, 1, 86400000},
       {"FFLEET_RETRY_MAX", &o.retry.max_retries, 0, 1000},
       {"FFLEET_RETRY_STABLE_MS", &o.retry.stable_ms, 0, 86400000},
-  };
-  for (const auto& v : ints) {
-    auto r = env::integer(v.name, v.min, v.max);
-    if (!r) return r.status();
-    if (*r) *v.target = **r;
-  }
-  return Status::ok();
+  });
 }
 
 }  // namespace

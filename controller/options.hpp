@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ffleet/common/parse_outcome.hpp"
 #include "limits/limits.hpp"
 #include "retry/retry.hpp"
 
@@ -34,12 +35,7 @@ struct Options {
   std::int64_t late_start_ms = 5000;
 };
 
-struct ParseOutcome {
-  Options options;
-  bool exit_now = false;
-  int exit_code = 0;
-  std::string message;
-};
+using ParseOutcome = ffleet::ParseOutcome<Options>;
 ParseOutcome parse_options(int argc, char** argv);
 
 }  // namespace ffleet::controller

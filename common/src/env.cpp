@@ -32,4 +32,13 @@ Result<std::optional<bool>> boolean(const char* name) {
   return Status::error(std::string(name) + "='" + *v + "' is not true or false");
 }
 
+Status apply(std::initializer_list<IntSetting> settings) {
+  for (const auto& v : settings) {
+    auto r = integer(v.name, v.min, v.max);
+    if (!r) return r.status();
+    if (*r) *v.target = **r;
+  }
+  return Status::ok();
+}
+
 }  // namespace ffleet::env

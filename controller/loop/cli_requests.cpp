@@ -2,6 +2,7 @@
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 #include "loop/controller.hpp"
+#include "loop/replies.hpp"
 #include "schedule/schedule.hpp"
 #include "streams/validate.hpp"
 
@@ -10,19 +11,6 @@ namespace {
 auto logger() {
   static auto l = log::get("controller.cli");
   return l;
-}
-
-proto::Reply fail(std::string e) {
-  proto::Reply r;
-  r.ok = false;
-  r.error = std::move(e);
-  return r;
-}
-
-proto::Reply ok_line(std::string line) {
-  proto::Reply r;
-  r.lines.push_back(std::move(line));
-  return r;
 }
 
 // Every CLI request carries `user`; decode it, then ask auth who that is.

@@ -75,8 +75,17 @@ class Controller {
   // Where a stream rests when nothing runs: scheduled if an occurrence is
   // coming, else stopped. Clears every per-run and retry field.
   void rest(StreamRow& s);
+  // What start_blocker needs, read once per decision round: limits, usage,
+  // and which destinations live streams hold (output -> holder).
+  struct StartContext {
+    limits::Limits limits;
+    limits::Usage usage;
+    std::map<std::string, std::pair<std::int64_t, std::string>> destinations;
+    void claim(const StreamRow& s);
+  };
+  StartContext start_context();
   // Why `s` may not start now (a limit, a destination in use), or ok.
-  Status start_blocker(const StreamRow& s);
+  Status start_blocker(const StreamRow& s, const StartContext& ctx);
   // Desired running, then placed or pending; `manual` refuses over a limit.
   Status want_running(StreamRow& s, bool manual, std::string& refusal);
   void stop_wanted(StreamRow& s, const std::string& reason);

@@ -95,27 +95,35 @@ void Controller::rest(StreamRow& s) {
   s.pending_since_ms = 0;
 }
 
-Status Controller::start_blocker(const StreamRow& s) {
-  if (Status ok = limits::admit(current_limits(), {store_.running_total(), store_.running_per_owner()}, s.owner); !ok)
-    return ok;
+void Controller::StartContext::claim(const StreamRow& s) {
+  for (const auto& o : s.spec.outputs)
+    if (o != "null" && o != "-") destinations.emplace(o, std::make_pair(s.id, s.name));
+}
+
+Controller::StartContext Controller::start_context() {
+  StartContext ctx;
+  ctx.limits = current_limits();
+  ctx.usage = {store_.running_total(), store_.running_per_owner()};
+  for (const auto& other : store_.streams())
+    if (other.desired == "running" && (other.holds_process() || other.state == state::kPending)) ctx.claim(other);
+  return ctx;
+}
+
+Status Controller::start_blocker(const StreamRow& s, const StartContext& ctx) {
+  if (Status ok = limits::admit(ctx.limits, ctx.usage, s.owner); !ok) return ok;
   // Two live pushes to one destination (one RTMP key) fight each other.
-  for (const auto& other : store_.streams()) {
-    if (other.id == s.id || other.desired != "running") continue;
-    if (!other.holds_process() && other.state != state::kPending) continue;
-    for (const auto& o : s.spec.outputs) {
-      if (o == "null" || o == "-") continue;
-      for (const auto& x : other.spec.outputs)
-        if (x == o)
-          return Status::error("output " + redact::url(o) + " is in use by stream " + other.name + " (id " +
-                               std::to_string(other.id) + ")");
-    }
+  for (const auto& o : s.spec.outputs) {
+    auto it = ctx.destinations.find(o);
+    if (it != ctx.destinations.end() && it->second.first != s.id)
+      return Status::error("output " + redact::url(o) + " is in use by stream " + it->second.second + " (id " +
+                           std::to_string(it->second.first) + ")");
   }
   return Status::ok();
 }
 
 Status Controller::want_running(StreamRow& s, bool manual, std::string& refusal) {
   const std::int64_t now = clock::wall_ms();
-  if (Status blocked = start_blocker(s); !blocked) {
+  if (Status blocked = start_blocker(s, start_context()); !blocked) {
     if (manual) {
       refusal = blocked.message();
       logger()->warn("start_refused stream={} why=\"{}\"", s.id, refusal);
@@ -165,6 +173,10 @@ void Controller::place_pending() {
   auto pending = store_.pending_queue();
   if (pending.empty()) return;
   const std::int64_t now = clock::wall_ms();
+  // No agent can take work: nothing to decide this round.
+  const auto all = registry_.all();
+  if (std::none_of(all.begin(), all.end(), [](const registry::Agent* a) { return a->accepts_work(); })) return;
+  StartContext ctx = start_context();
   for (auto& s : pending) {  // priority, then first come, first served
     if (s.desired != "running") continue;
     if (!s.agent.empty()) {
@@ -176,7 +188,7 @@ void Controller::place_pending() {
       s.avoid_agent = lost;
     }
     if (s.retry_at_ms > now) continue;                           // backing off
-    if (Status blocked = start_blocker(s); !blocked) {
+    if (Status blocked = start_blocker(s, ctx); !blocked) {
       if (s.waiting_for != blocked.message()) {
         s.waiting_for = blocked.message();
         (void)save(s);
@@ -186,6 +198,10 @@ void Controller::place_pending() {
     if (Status st = place(s, s.avoid_agent); !st) {
       logger()->error("store_failed op=place stream={} error=\"{}\"", s.id, st.message());
       return;
+    }
+    if (s.state == state::kStarting) {
+      ++ctx.usage.global;
+      ++ctx.usage.per_user[s.owner];
     }
   }
 }

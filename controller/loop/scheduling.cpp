@@ -6,6 +6,7 @@
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/timeparse.hpp"
 #include "loop/controller.hpp"
+#include "loop/replies.hpp"
 #include "schedule/schedule.hpp"
 
 namespace ffleet::controller {
@@ -13,13 +14,6 @@ namespace {
 auto logger() {
   static auto l = log::get("controller.schedule");
   return l;
-}
-
-proto::Reply fail(std::string e) {
-  proto::Reply r;
-  r.ok = false;
-  r.error = std::move(e);
-  return r;
 }
 }  // namespace
 
