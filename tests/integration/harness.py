@@ -148,10 +148,15 @@ class Cluster:
         return False
 
     # --- processes -------------------------------------------------------
+    def on_host(self, host, args):
+        """The command that runs `args` on `host` ("ctl" or an agent's name);
+        here every host is this machine."""
+        return list(args)
+
     def start_controller(self, extra=(), env=None):
         args = [os.path.join(BIN_DIR, "ffleet-controller"), "--listen", self.endpoint, "--db", self.db,
                 "--log-level", "debug", *extra]
-        self.controller = Proc("controller", args, os.path.join(self.dir, "controller.log"), env)
+        self.controller = Proc("controller", self.on_host("ctl", args), os.path.join(self.dir, "controller.log"), env)
         self.procs.append(self.controller)
         return self.controller
 
@@ -161,7 +166,7 @@ class Cluster:
                 "--log-level", "debug", *extra]
         if ffmpeg:
             args += ["--ffmpeg", ffmpeg]
-        p = Proc(name, args, os.path.join(self.dir, f"agent-{name}.log"), env)
+        p = Proc(name, self.on_host(name, args), os.path.join(self.dir, f"agent-{name}.log"), env)
         self.agents[name] = p
         self.procs.append(p)
         return p
@@ -194,8 +199,9 @@ class Cluster:
             print("\n".join(tail), file=sys.stderr)
 
     # --- the CLI -----------------------------------------------------------
-    def cli(self, *args, json_out=True, check=True, user=None, timeout_ms=None, env=None, wrap=()):
-        argv = [*wrap, os.path.join(BIN_DIR, "ffleet"), "--controller", self.endpoint]
+    def cli(self, *args, json_out=True, check=True, user=None, timeout_ms=None, env=None):
+        # The CLI runs on the controller's host, like an operator logged in there.
+        argv = self.on_host("ctl", [os.path.join(BIN_DIR, "ffleet"), "--controller", self.endpoint])
         if json_out:
             argv.append("--json")
         if user:

@@ -7,7 +7,7 @@ import secrets
 import subprocess
 import unittest
 
-from harness import BIN_DIR, Cluster, Proc, pids_matching
+from harness import Cluster, pids_matching
 
 
 def _ip(*args, check=True):
@@ -87,30 +87,8 @@ class NetCluster(Cluster):
         return None
 
     # --- processes in namespaces ---------------------------------------------
-    def _in(self, host, args):
+    def on_host(self, host, args):
         return ["ip", "netns", "exec", self.ns[host], *args]
-
-    def start_controller(self, extra=(), env=None):
-        args = self._in("ctl", [os.path.join(BIN_DIR, "ffleet-controller"), "--listen", self.endpoint, "--db", self.db,
-                                "--log-level", "debug", *extra])
-        self.controller = Proc("controller", args, os.path.join(self.dir, "controller.log"), env)
-        self.procs.append(self.controller)
-        return self.controller
-
-    def start_agent(self, name, max_streams=4, ffmpeg=None, extra=(), env=None):
-        args = [os.path.join(BIN_DIR, "ffleet-agent"), "--controller", self.endpoint, "--name", name,
-                "--work-dir", os.path.join(self.dir, f"work-{name}"), "--max-streams", str(max_streams),
-                "--log-level", "debug", *extra]
-        if ffmpeg:
-            args += ["--ffmpeg", ffmpeg]
-        p = Proc(name, self._in(name, args), os.path.join(self.dir, f"agent-{name}.log"), env)
-        self.agents[name] = p
-        self.procs.append(p)
-        return p
-
-    def cli(self, *args, **kw):
-        # The CLI runs on the controller's host, like an operator logged in there.
-        return super().cli(*args, **kw, wrap=self._in("ctl", []))
 
     def stream_processes(self, marker):
         """Live processes whose command line holds `marker`, by host."""
