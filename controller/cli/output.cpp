@@ -62,6 +62,7 @@ nlohmann::json stream_json(const proto::StreamView& s, bool with_detail) {
   j["batch"] = s.spec.batch;
   j["loop"] = s.spec.loop;
   j["on_host_lost"] = s.spec.on_host_lost;
+  j["priority"] = s.spec.priority;
   j["created_at"] = time_or_null(s.created_at_ms);
   j["updated_at"] = time_or_null(s.updated_at_ms);
   auto runs = nlohmann::json::array();

@@ -99,6 +99,7 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
   row.owner = c.user;
   row.spec = m.spec;
   row.created_at_ms = row.updated_at_ms = now;
+  row.priority = m.spec.priority;
   if (m.spec.start_at_ms > 0) {
     row.state = state::kScheduled;
     row.next_start_ms = m.spec.start_at_ms;

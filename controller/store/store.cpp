@@ -183,7 +183,7 @@ std::vector<StreamRow> Store::streams_due_to_stop(std::int64_t now_ms) {
 
 std::vector<StreamRow> Store::pending_queue() {
   Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols +
-                        " FROM streams WHERE state='pending' ORDER BY priority, pending_since_ms, id");
+                        " FROM streams WHERE state='pending' ORDER BY priority DESC, pending_since_ms, id");
   std::vector<StreamRow> out;
   while (q.step()) out.push_back(read_stream(q, last_error_));
   return out;

@@ -35,7 +35,7 @@ class Store {
   std::vector<StreamRow> streams_due_to_start(std::int64_t now_ms);
   // Running streams whose occurrence has ended.
   std::vector<StreamRow> streams_due_to_stop(std::int64_t now_ms);
-  // Pending streams, fair order: priority, then first come first served.
+  // Pending streams, fair order: higher priority first, then first come first served.
   std::vector<StreamRow> pending_queue();
 
   Status log_schedule(const ScheduleLogRow& r);

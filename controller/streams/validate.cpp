@@ -52,6 +52,7 @@ Status validate_spec(const proto::StreamSpec& s) {
       return Status::error("bad --resolution '" + s.resolution + "': WxH, e.g. 1280x720");
   }
   if (s.fps < 0 || s.fps > 240) return Status::error("bad --fps: 1 to 240");
+  if (s.priority < -1000 || s.priority > 1000) return Status::error("bad --priority: -1000 to 1000");
   if (s.on_host_lost != "failover" && s.on_host_lost != "wait" && s.on_host_lost != "fence")
     return Status::error("bad --on-host-lost '" + s.on_host_lost + "': failover, wait or fence");
   return Status::ok();

@@ -60,6 +60,29 @@ class Limits(unittest.TestCase):
             self.assertNotIn("samekey", r.stderr)
             self.assertEqual(c.stream("second")["state"], "stopped")
 
+    def test_scheduled_starts_over_a_limit_wait_in_a_fair_queue(self):
+        with Cluster("queue") as c:
+            c.start_controller(env={"MAX_CONCURRENT_STREAMS_PER_USER": "1"})
+            c.start_agent("a1", ffmpeg=os.path.join(STANDINS, "exits-on-term-ffmpeg"))
+            c.wait_agent("a1")
+            c.add_stream("first", "--input", "a", "--output", c.path("1.ts"), "--mode", "copy", user="ann")
+            c.cli("stream", "start", "first", user="ann")
+            c.wait_state("first", "running")
+            # Two scheduled streams come due while the slot is taken: they queue
+            # instead of being refused, the higher priority one first.
+            c.add_stream("low", "--input", "b", "--output", c.path("2.ts"), "--mode", "copy", "--start-at", "+1s",
+                         user="ann")
+            c.add_stream("high", "--input", "c", "--output", c.path("3.ts"), "--mode", "copy", "--start-at", "+2s",
+                         "--priority", "5", user="ann")
+            for n in ("low", "high"):
+                s = c.wait_state(n, "pending", timeout=10)
+                self.assertEqual(s["waiting_for"], "per-user limit reached for ann: 1 of 1 running")
+            c.cli("stream", "stop", "first")
+            c.wait_state("high", "running", timeout=10)
+            self.assertEqual(c.stream("low")["state"], "pending")
+            c.cli("stream", "stop", "high")
+            c.wait_state("low", "running", timeout=10)
+
 
 if __name__ == "__main__":
     main()

@@ -64,6 +64,34 @@ class Restarts(unittest.TestCase):
             self.assertIn("drain_started", text)
             self.assertIn("drain_done", text)
 
+    def test_agent_drain_moves_streams_old_run_first(self):
+        with Cluster("cli-drain") as c:
+            c.start_controller()
+            c.start_agent("a1")
+            c.start_agent("a2")
+            c.wait_agent("a1")
+            c.wait_agent("a2")
+            c.cli("agent", "drain", "a2")
+            c.add_lavfi("s1", c.path("s1.ts"))
+            c.cli("stream", "start", "s1")
+            old = c.wait_state("s1", "running")
+            self.assertEqual(old["agent"], "a1")
+            c.cli("agent", "resume", "a2")
+            r = c.cli("agent", "drain", "a1", json_out=False)
+            self.assertIn("moving 1 stream", r.stdout)
+            new = wait_until(lambda: (lambda v: v if v["state"] == "running" and v["agent"] == "a2" else None)(
+                c.stream("s1")), 15, "the stream moved to a2")
+            self.assertFalse(pid_alive(old["pid"]))
+            first, second = new["runs"]
+            self.assertEqual(first["reason"], "drained")
+            # The old run had ended before the new one started: never two pushes.
+            self.assertLessEqual(first["ended_at"], second["started_at"])
+            self.assertEqual(c.wait_agent("a1", "draining")["streams"], 0)
+            # The drain is stored: a controller restart keeps it.
+            c.controller.stop()
+            c.start_controller()
+            c.wait_agent("a1", "draining")
+
 
 if __name__ == "__main__":
     main()

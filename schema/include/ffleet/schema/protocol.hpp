@@ -228,6 +228,7 @@ struct StreamSpec {
   std::int64_t duration_ms = 0;
   std::string repeat;
   std::string on_host_lost = "failover";
+  std::int64_t priority = 0;  // pending streams start higher first, then first come
 };
 template <class V> void describe(V& v, StreamSpec& m) {
   v.req("inputs", m.inputs);
@@ -246,6 +247,7 @@ template <class V> void describe(V& v, StreamSpec& m) {
   v.opt("duration_ms", m.duration_ms);
   v.opt("repeat", m.repeat);
   v.opt("on_host_lost", m.on_host_lost);
+  v.opt("priority", m.priority);
 }
 
 // Controller -> agent. Idempotent: a second StartRun for the same stream and
