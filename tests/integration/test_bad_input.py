@@ -1,75 +1,15 @@
 """Bad input gets one clear line and changes nothing: unreachable controller,
 unknown stream, bad definitions, bad times, and peers of another protocol."""
 import os
-import socket
-import struct
 import time
 import unittest
 
 from harness import BIN_DIR, Cluster, free_port, main, wait_until
-
-
-def zmtp_dealer(port):
-    """A minimal ZMTP 3.0 DEALER (NULL mechanism) over a raw socket, so tests can
-    send frames no ffleet binary would: another protocol version, garbage."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    greeting = b"\xff" + b"\0" * 8 + b"\x7f" + b"\x03\x00" + b"NULL" + b"\0" * 16 + b"\x00" + b"\0" * 31
-    s.sendall(greeting)
-    got = b""
-    while len(got) < 64:
-        got += s.recv(64 - len(got))
-    ready_body = b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 6) + b"DEALER"
-    s.sendall(b"\x04" + bytes([len(ready_body)]) + ready_body)
-    _read_frame(s)  # the peer's READY
-    return s
-
-
-def _read_exact(s, n):
-    out = b""
-    while len(out) < n:
-        chunk = s.recv(n - len(out))
-        if not chunk:
-            raise ConnectionError("closed")
-        out += chunk
-    return out
-
-
-def _read_frame(s):
-    flags = _read_exact(s, 1)[0]
-    size = struct.unpack(">Q", _read_exact(s, 8))[0] if flags & 0x02 else _read_exact(s, 1)[0]
-    return flags, _read_exact(s, size)
-
-
-def send_message(s, frames):
-    for i, f in enumerate(frames):
-        more = 0x01 if i + 1 < len(frames) else 0
-        s.sendall(bytes([more]) + bytes([len(f)]) + f if len(f) < 256 else
-                  bytes([more | 0x02]) + struct.pack(">Q", len(f)) + f)
-
-
-def recv_message(s):
-    frames = []
-    while True:
-        flags, body = _read_frame(s)
-        if flags & 0x04:
-            continue  # a command (heartbeat), not a message
-        frames.append(body)
-        if not flags & 0x01:
-            return frames
+from wire import Dealer, pack
 
 
 def mp_map(d):
-    """MessagePack for a small flat map of str -> str/int (enough for headers)."""
-    out = bytes([0x80 | len(d)])
-    for k, v in d.items():
-        out += _mp_str(k)
-        out += _mp_str(v) if isinstance(v, str) else (bytes([v]) if v < 128 else b"\xcf" + struct.pack(">Q", v))
-    return out
-
-
-def _mp_str(x):
-    b = x.encode()
-    return bytes([0xa0 | len(b)]) + b if len(b) < 32 else b"\xd9" + bytes([len(b)]) + b
+    return pack(d)
 
 
 class BadInput(unittest.TestCase):
@@ -120,10 +60,10 @@ class BadInput(unittest.TestCase):
             c.start_controller()
             c.start_agent("a1")
             c.wait_agent("a1")
-            s = zmtp_dealer(c.port)
+            s = Dealer(c.port)
             header = mp_map({"type": 42, "msg_id": 7, "sent_at_ms": 1})
-            send_message(s, [b"FFLEET/2", header, b"\x80"])
-            reply = recv_message(s)
+            s.send([b"FFLEET/2", header, b"\x80"])
+            reply = s.recv()
             self.assertEqual(reply[0], b"FFLEET/1")
             self.assertIn(b"version", reply[2])
             self.assertIn(b"FFLEET/2", reply[2])
@@ -133,7 +73,7 @@ class BadInput(unittest.TestCase):
                            [b"FFLEET/1", mp_map({"type": 40, "msg_id": 8, "sent_at_ms": 1}), mp_map({"user": "x"})],
                            [b"hello"],
                            [b"FFLEET/1", mp_map({"type": 999, "msg_id": 9, "sent_at_ms": 1}), b"\x80"]):
-                send_message(s, frames)
+                s.send(frames)
             s.close()
             text = c.controller.text()
             self.assertIn("peer speaks protocol FFLEET/2, this side speaks FFLEET/1", text)
