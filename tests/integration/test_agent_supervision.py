@@ -69,6 +69,14 @@ class Supervision(unittest.TestCase):
             s2 = c.wait_state("s2", "running")
             self.assertEqual(s2["encoder"], "libx264")
             self.assertIsNone(c.stream("s2")["runs"][0]["error"])
+            # `ffleet agent detect` makes the agent test its encoders again and
+            # register with the result; its runs are untouched.
+            registered = c.controller.text().count("agent_registered agent=gpu")
+            c.cli("agent", "detect", "gpu")
+            wait_until(lambda: c.controller.text().count("agent_registered agent=gpu") > registered, 15,
+                       "the agent to register again after detection")
+            self.assertIn("redetect_requested", c.agents["gpu"].text())
+            self.assertEqual(c.stream("s2")["pid"], s2["pid"])
 
     def test_playlist_file_is_private_and_removed_on_every_exit_path(self):
         with Cluster("playlist") as c:
