@@ -43,6 +43,8 @@ void video_encoder_options(std::vector<std::string>& a, const std::string& enc, 
     a.insert(a.end(), {"-preset", live ? "p1" : "p4", "-no-scenecut", "1"});
   } else if (enc == "h264_qsv") {
     a.insert(a.end(), {"-preset", live ? "veryfast" : "medium"});
+  } else if (enc == "h264_videotoolbox") {
+    if (live) a.insert(a.end(), {"-realtime", "1"});
   }
 }
 
@@ -113,6 +115,17 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
   // -y: a retried or moved run rewrites the file its predecessor began.
   a = {"-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "info", "-progress", progress_target,
        "-stats_period", "0.5"};
+  const bool copy = spec.mode == "copy";
+  if (copy) {
+    p.encoder = "copy";
+  } else {
+    auto enc = choose_encoder(spec, host);
+    if (!enc) return enc.status();
+    p.encoder = *enc;
+  }
+  const std::string vendor = vendor_of(p.encoder);
+  // VAAPI encodes from GPU surfaces: open the render device before the inputs.
+  if (vendor == "vaapi") a.insert(a.end(), {"-vaapi_device", "/dev/dri/renderD128"});
   if (live) a.push_back("-re");  // read at native rate: a live push, not a race
   if (spec.loop && !lavfi) a.insert(a.end(), {"-stream_loop", "-1"});
   if (spec.inputs.size() > 1) {
@@ -124,16 +137,10 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
   // Video and, if there is any, audio of the first input.
   a.insert(a.end(), {"-map", "0:v:0", "-map", "0:a:0?"});
 
-  // Without ffprobe (issue 4), auto copies only what is safe to copy: never a
-  // raw lavfi source.
-  const bool copy = spec.mode == "copy";
+  // --mode auto has been made concrete by the runner (ffprobe) before this.
   if (copy) {
     a.insert(a.end(), {"-c", "copy"});
-    p.encoder = "copy";
   } else {
-    auto enc = choose_encoder(spec, host);
-    if (!enc) return enc.status();
-    p.encoder = *enc;
     a.insert(a.end(), {"-c:v", p.encoder});
     video_encoder_options(a, p.encoder, live);
     if (spec.video_bitrate_kbps > 0) {
@@ -141,10 +148,24 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
       const auto buf = std::to_string(spec.video_bitrate_kbps * 2) + "k";
       a.insert(a.end(), {"-b:v", k, "-maxrate", k, "-bufsize", buf});
     }
-    if (!spec.resolution.empty()) a.insert(a.end(), {"-s", spec.resolution});
+    if (vendor == "vaapi") {
+      // Scale in software, then upload: frames on the GPU cannot be scaled by -s.
+      std::string vf = "format=nv12,hwupload";
+      if (!spec.resolution.empty()) {
+        std::string wh = spec.resolution;
+        wh[wh.find('x')] = ':';
+        vf = "scale=" + wh + "," + vf;
+      }
+      a.insert(a.end(), {"-vf", vf});
+    } else if (!spec.resolution.empty()) {
+      a.insert(a.end(), {"-s", spec.resolution});
+    }
     if (spec.fps > 0) a.insert(a.end(), {"-r", std::to_string(spec.fps)});
     // A keyframe every 2 s whatever the frame rate: what RTMP ingests expect.
-    a.insert(a.end(), {"-force_key_frames", "expr:gte(t,n_forced*2)", "-pix_fmt", "yuv420p"});
+    a.insert(a.end(), {"-force_key_frames", "expr:gte(t,n_forced*2)"});
+    // The pixel format each encoder takes from system memory (VAAPI: set above).
+    if (vendor == "qsv") a.insert(a.end(), {"-pix_fmt", "nv12"});
+    else if (vendor != "vaapi") a.insert(a.end(), {"-pix_fmt", "yuv420p"});
     a.insert(a.end(), {"-c:a", "aac", "-b:a", "128k", "-ar", "44100"});
   }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace ffleet::agent::ffmpeg {
 namespace {
 
@@ -91,6 +93,38 @@ TEST(Argv, BitrateResolutionFps) {
                           {"-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "5000k"},  // bufsize twice the rate
                           {"-s", "1280x720", "-r", "30"}, kGopAudio,
                           {"-f", "null", "-"}}));
+}
+
+TEST(Argv, VaapiOpensItsDeviceAndUploadsFrames) {
+  auto s = lavfi("rtmp://h/live/k");
+  s.resolution = "1280x720";
+  auto p = build(s, offer({"libx264", "h264_vaapi"}), "pipe:1");
+  ASSERT_TRUE(p.is_ok()) << p.error();
+  EXPECT_EQ(p->encoder, "h264_vaapi");
+  EXPECT_EQ(p->args, cat({kHead,
+                          {"-vaapi_device", "/dev/dri/renderD128"},  // before the input
+                          {"-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},
+                          {"-map", "0:v:0", "-map", "0:a:0?", "-c:v", "h264_vaapi"},
+                          {"-vf", "scale=1280:720,format=nv12,hwupload"},  // scale, then upload
+                          {"-force_key_frames", "expr:gte(t,n_forced*2)"},  // no -pix_fmt: frames are on the GPU
+                          {"-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-f", "flv", "rtmp://h/live/k"}}));
+}
+
+TEST(Argv, QsvTakesNv12AndNvencItsPreset) {
+  // The value that follows an option in an argument vector.
+  auto after = [](const Args& a, const std::string& opt) {
+    auto it = std::find(a.begin(), a.end(), opt);
+    return it == a.end() || it + 1 == a.end() ? std::string() : *(it + 1);
+  };
+  auto q = build(lavfi("o.ts"), offer({"h264_qsv"}), "pipe:1");
+  ASSERT_TRUE(q.is_ok());
+  EXPECT_EQ(after(q->args, "-pix_fmt"), "nv12");
+  EXPECT_EQ(after(q->args, "-preset"), "veryfast");
+  auto n = build(lavfi("o.ts"), offer({"h264_nvenc"}), "pipe:1");
+  ASSERT_TRUE(n.is_ok());
+  EXPECT_EQ(after(n->args, "-preset"), "p1");
+  EXPECT_EQ(after(n->args, "-no-scenecut"), "1");
+  EXPECT_EQ(after(n->args, "-pix_fmt"), "yuv420p");
 }
 
 TEST(Argv, SeveralOutputsGoThroughTee) {
