@@ -16,6 +16,7 @@ void Registry::remember(const std::string& name, const proto::Register& info, bo
   a.drain_requested = drain_requested;
   a.grace_until_ms = grace_until_ms;
   a.last_seen_wall_ms = last_seen_wall_ms;
+  a.loss_pending = true;
 }
 
 Agent& Registry::on_register(const proto::Register& r, std::int64_t now_ms, std::int64_t now_wall_ms) {
@@ -23,6 +24,7 @@ Agent& Registry::on_register(const proto::Register& r, std::int64_t now_ms, std:
   a.name = r.name;
   a.info = r;
   a.connected = true;
+  a.loss_pending = false;
   a.draining_self = r.draining;
   a.last_heard_ms = now_ms;
   a.last_seen_wall_ms = now_wall_ms;
@@ -46,6 +48,9 @@ std::vector<std::string> Registry::expire(std::int64_t now_ms, std::int64_t lost
     if (a.connected && now_ms - a.last_heard_ms > lost_after_ms && now_ms >= a.grace_until_ms) {
       a.connected = false;
       a.runs.clear();
+      lost.push_back(name);
+    } else if (!a.connected && a.loss_pending && now_ms >= a.grace_until_ms) {
+      a.loss_pending = false;
       lost.push_back(name);
     }
   }

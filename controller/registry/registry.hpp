@@ -28,6 +28,7 @@ struct Agent {
   std::int64_t last_heard_ms = 0;   // steady clock
   std::int64_t last_seen_wall_ms = 0;
   std::int64_t grace_until_ms = 0;  // steady clock: not declared lost before this
+  bool loss_pending = false;        // known from before a restart, not back yet
   proto::HostStats host;
   std::vector<proto::RunReport> runs;
 
@@ -48,7 +49,8 @@ class Registry {
   Agent* find(const std::string& name);
   const Agent* find(const std::string& name) const;
   // Marks as lost every connected agent silent for longer than `lost_after_ms`
-  // (and past its grace); returns their names.
+  // (and past its grace), and every agent known from before a restart that
+  // did not come back within its grace; returns their names.
   std::vector<std::string> expire(std::int64_t now_ms, std::int64_t lost_after_ms);
   std::vector<const Agent*> all() const;
   std::vector<Agent*> connected();

@@ -41,6 +41,26 @@ class Restarts(unittest.TestCase):
                 self.assertTrue(pid_alive(before["pid"]))
                 self.assertIn("agent_registered", c.controller.text())
 
+    def test_agent_that_never_returns_after_a_controller_restart_is_failed_over(self):
+        with Cluster("ctl-restart-lost") as c:
+            c.start_controller(env={"FFLEET_RESTART_GRACE_MS": "3000"})
+            c.start_agent("a1")
+            c.wait_agent("a1")
+            c.add_lavfi("s1", c.path("s1.ts"))
+            c.cli("stream", "start", "s1")
+            before = c.wait_state("s1", "running")
+            # Controller and agent die together; only another agent comes back.
+            c.controller.stop(signal.SIGKILL)
+            c.agents["a1"].stop(signal.SIGKILL)
+            wait_until(lambda: not pid_alive(before["pid"]), 5, "a1's ffmpeg to die with it")
+            c.start_controller(env={"FFLEET_RESTART_GRACE_MS": "3000"})
+            c.start_agent("a2")
+            after = wait_until(lambda: (lambda v: v if v["state"] == "running" and v["agent"] == "a2" else None)(
+                c.stream("s1")), 20, "the stream placed on a2 after the grace")
+            self.assertEqual(after["attempt"], 2)
+            self.assertEqual(after["runs"][0]["reason"], "host_lost")
+            self.assertEqual({a["name"]: a["state"] for a in c.agent_list()}["a1"], "lost")
+
     def test_agent_sigterm_drains_and_exits_zero(self):
         with Cluster("agent-drain") as c:
             c.start_controller()
