@@ -4,6 +4,7 @@ import os
 import signal
 import stat
 import subprocess
+import time
 import unittest
 
 from harness import STANDINS, Cluster, main, pid_alive, wait_until
@@ -145,6 +146,27 @@ class Supervision(unittest.TestCase):
             c.cli("stream", "start", "raw")
             self.assertEqual(c.wait_state("copyme", "running")["encoder"], "copy")
             self.assertEqual(c.wait_state("raw", "running")["encoder"], "libx264")
+
+    def test_resource_warning_once_per_crossing(self):
+        with Cluster("warn") as c:
+            c.start_controller()
+            # Any transcode is over 1% of a core: the threshold is crossed at once and stays crossed.
+            a = c.start_agent("a1", env={"RESOURCE_MONITOR_INTERVAL_MS": "500", "RESOURCE_WARNING_CPU_PERCENT": "1"})
+            c.wait_agent("a1")
+            c.add_lavfi("hot", c.path("hot.ts"))
+            c.cli("stream", "start", "hot")
+            c.wait_state("hot", "running")
+            s = wait_until(lambda: (lambda v: v if v["warning"] else None)(c.stream("hot")), 15,
+                           "a warning in stream show")
+            self.assertIn("cpu", s["warning"])
+            # Six more samples: a warning is logged per crossing, not per sample.
+            time.sleep(3)  # a negative check: nothing to poll for
+            warnings = a.text().count("resource_warning stream=1 run=1 ")
+            back_to_normal = a.text().count("resource_ok stream=1 run=1 ")
+            self.assertGreaterEqual(warnings, 1)
+            self.assertLessEqual(warnings, back_to_normal + 1)
+            shown = c.cli("stream", "show", "hot", json_out=False).stdout
+            self.assertIn("WARNING:", shown)
 
     def test_no_zombies_after_many_runs(self):
         with Cluster("zombies") as c:
