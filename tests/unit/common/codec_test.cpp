@@ -169,13 +169,9 @@ TEST(Codec, BodyErrorsNameTheField) {
   auto bad = decode_body<proto::StreamAction>(encode_body(show));
   ASSERT_FALSE(bad.is_ok());
   EXPECT_EQ(bad.error(), "missing field 'action'");
-  // `ref` a number where a string belongs.
-  proto::LogsRequest lr{1, 2, 3};
-  auto mistyped = decode_body<proto::StreamShow>(encode_body(proto::Unsupported{1}));
-  EXPECT_FALSE(mistyped.is_ok());
-  auto mis = decode_body<proto::Registered>(encode_body(proto::ErrorMsg{"x", "y"}));
-  EXPECT_FALSE(mis.is_ok());
-  (void)lr;
+  // A body of another message: its fields are not these.
+  EXPECT_EQ(decode_body<proto::Registered>(encode_body(proto::ErrorMsg{"x", "y"})).error(),
+            "missing field 'heartbeat_ms'");
   // Garbage bytes and trailing bytes.
   EXPECT_FALSE(decode_body<proto::Ack>("\xc1").is_ok());
   auto two = encode_body(proto::Ack{}) + encode_body(proto::Ack{});
