@@ -94,6 +94,7 @@ nlohmann::json agent_json(const proto::AgentView& a) {
           {"mem_used_bytes", a.mem_used_bytes},
           {"mem_total_bytes", a.mem_total_bytes},
           {"cpus", a.cpus},
+          {"reconnecting", a.reconnecting},
           {"ffmpeg_version", a.ffmpeg_version},
           {"last_seen", time_or_null(a.last_seen_ms)}};
 }
@@ -168,7 +169,7 @@ std::string stream_details(const proto::StreamView& s) {
 std::string agent_table(const std::vector<proto::AgentView>& agents) {
   std::vector<std::vector<std::string>> rows = {{"NAME", "STATE", "STREAMS", "MAX", "CPU%", "MEM", "ENCODERS", "LAST SEEN"}};
   for (const auto& a : agents)
-    rows.push_back({a.name, a.state, std::to_string(a.streams), std::to_string(a.max_streams), fixed(a.cpu_percent, 1),
+    rows.push_back({a.name, a.reconnecting ? a.state + " (reconnecting)" : a.state, std::to_string(a.streams), std::to_string(a.max_streams), fixed(a.cpu_percent, 1),
                     mib(a.mem_used_bytes) + "/" + mib(a.mem_total_bytes), dash(join(a.encoders, ",")),
                     a.last_seen_ms > 0 ? timeparse::iso_local(a.last_seen_ms) : "-"});
   return table(rows);

@@ -1,5 +1,6 @@
 // What the CLI is shown. No stream key leaves the controller: inputs and
 // outputs are masked here, the one place views are built.
+#include "ffleet/common/clock.hpp"
 #include "ffleet/common/redact.hpp"
 #include "ffleet/common/timeparse.hpp"
 #include "loop/controller.hpp"
@@ -73,6 +74,7 @@ proto::AgentView Controller::agent_view(const registry::Agent& a, const std::map
   v.last_seen_ms = a.last_seen_wall_ms;
   v.ffmpeg_version = a.info.ffmpeg_version;
   v.cpus = a.info.cpus;
+  v.reconnecting = a.loss_pending && clock::steady_ms() < a.grace_until_ms;
   return v;
 }
 

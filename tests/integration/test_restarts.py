@@ -54,12 +54,17 @@ class Restarts(unittest.TestCase):
             c.agents["a1"].stop(signal.SIGKILL)
             wait_until(lambda: not pid_alive(before["pid"]), 5, "a1's ffmpeg to die with it")
             c.start_controller(env={"FFLEET_RESTART_GRACE_MS": "3000"})
+            # Within the grace a1 is shown as lost but reconnecting; after it, plainly lost.
+            a1 = wait_until(lambda: {a["name"]: a for a in c.agent_list()}["a1"], 10,
+                            "the restarted controller to list a1")
+            self.assertEqual((a1["state"], a1["reconnecting"]), ("lost", True))
             c.start_agent("a2")
             after = wait_until(lambda: (lambda v: v if v["state"] == "running" and v["agent"] == "a2" else None)(
                 c.stream("s1")), 20, "the stream placed on a2 after the grace")
             self.assertEqual(after["attempt"], 2)
             self.assertEqual(after["runs"][0]["reason"], "host_lost")
-            self.assertEqual({a["name"]: a["state"] for a in c.agent_list()}["a1"], "lost")
+            a1 = {a["name"]: a for a in c.agent_list()}["a1"]
+            self.assertEqual((a1["state"], a1["reconnecting"]), ("lost", False))
 
     def test_agent_sigterm_drains_and_exits_zero(self):
         with Cluster("agent-drain") as c:

@@ -574,6 +574,7 @@ struct AgentView {
   std::int64_t last_seen_ms = 0;
   std::string ffmpeg_version;
   std::int64_t cpus = 0;
+  bool reconnecting = false;  // lost, but still within the grace after a controller restart
 };
 template <class V> void describe(V& v, AgentView& m) {
   v.req("name", m.name);
@@ -588,6 +589,7 @@ template <class V> void describe(V& v, AgentView& m) {
   v.opt("last_seen_ms", m.last_seen_ms);
   v.opt("ffmpeg_version", m.ffmpeg_version);
   v.opt("cpus", m.cpus);
+  v.opt("reconnecting", m.reconnecting);
 }
 
 struct LimitsView {
