@@ -14,13 +14,7 @@ namespace {
 
 // Config-file keys are the long flag names with dashes as underscores, plus
 // the environment settings in lower case (force_kill_timeout_ms, ...).
-Status apply_file(const std::string& path, Options& o) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::error("config " + path + ": " + std::string(e.description()));
-  }
+Status apply_table(const toml::table& t, Options& o) {
   auto str = [&](const char* k, std::string& v) {
     if (auto x = t[k].value<std::string>()) v = *x;
   };
@@ -48,6 +42,16 @@ Status apply_file(const std::string& path, Options& o) {
     for (const auto& [vendor, v] : *sessions)
       if (auto n = v.value<std::int64_t>()) o.encoder_sessions[std::string(vendor.str())] = static_cast<int>(*n);
   return Status::ok();
+}
+
+Status apply_file(const std::string& path, Options& o) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status::error("config " + path + ": " + std::string(e.description()));
+  }
+  return apply_table(t, o);
 }
 
 // "nvenc=5,qsv=4" -> overrides of the per-vendor session limits.
@@ -97,6 +101,16 @@ std::string hostname() {
 }
 
 }  // namespace
+
+Status apply_config_text(std::string_view toml_text, const std::string& origin, Options& o) {
+  toml::table t;
+  try {
+    t = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    return Status::error("config " + origin + ": " + std::string(e.description()));
+  }
+  return apply_table(t, o);
+}
 
 ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;

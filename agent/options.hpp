@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ffleet/common/parse_outcome.hpp"
@@ -36,5 +37,10 @@ struct Options {
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;
 ParseOutcome parse_options(int argc, char** argv);
+
+// Applies the TOML text of a config file over `o` (what --config does with the
+// file's contents); `origin` names it in the error. Unknown keys are ignored.
+// On a syntax error `o` is left as it was.
+Status apply_config_text(std::string_view toml_text, const std::string& origin, Options& o);
 
 }  // namespace ffleet::agent

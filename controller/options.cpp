@@ -8,13 +8,7 @@
 namespace ffleet::controller {
 namespace {
 
-Status apply_file(const std::string& path, Options& o) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::error("config " + path + ": " + std::string(e.description()));
-  }
+Status apply_table(const toml::table& t, Options& o) {
   if (auto x = t["listen"].value<std::string>()) o.listen = *x;
   if (auto x = t["db"].value<std::string>()) o.db = *x;
   if (auto x = t["log_level"].value<std::string>()) o.log_level = *x;
@@ -34,6 +28,16 @@ Status apply_file(const std::string& path, Options& o) {
   return Status::ok();
 }
 
+Status apply_file(const std::string& path, Options& o) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status::error("config " + path + ": " + std::string(e.description()));
+  }
+  return apply_table(t, o);
+}
+
 Status apply_env(Options& o) {
   return env::apply({
       {"MAX_CONCURRENT_STREAMS_GLOBAL", &o.limits.global, 0, 1000000},
@@ -50,6 +54,16 @@ Status apply_env(Options& o) {
 }
 
 }  // namespace
+
+Status apply_config_text(std::string_view toml_text, const std::string& origin, Options& o) {
+  toml::table t;
+  try {
+    t = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    return Status::error("config " + origin + ": " + std::string(e.description()));
+  }
+  return apply_table(t, o);
+}
 
 ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;

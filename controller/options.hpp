@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "ffleet/common/parse_outcome.hpp"
+#include "ffleet/common/status.hpp"
 #include "limits/limits.hpp"
 #include "retry/retry.hpp"
 
@@ -37,5 +39,10 @@ struct Options {
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;
 ParseOutcome parse_options(int argc, char** argv);
+
+// Applies the TOML text of a config file over `o` (what --config does with the
+// file's contents); `origin` names it in the error. Unknown keys are ignored.
+// On a syntax error `o` is left as it was.
+Status apply_config_text(std::string_view toml_text, const std::string& origin, Options& o);
 
 }  // namespace ffleet::controller
