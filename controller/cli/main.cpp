@@ -24,6 +24,10 @@ std::string login_name() {
   return "unknown";
 }
 
+// The controller sends valid UTF-8; if a byte slipped through, print it
+// replaced rather than abort.
+constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+
 int die(int code, const std::string& msg) {
   std::fprintf(stderr, "ffleet: %s\n", msg.c_str());
   return code;
@@ -78,7 +82,7 @@ Status parse_times(const AddArgs& a, proto::StreamSpec& spec) {
 
 void print_lines(const Globals& g, const proto::Reply& r) {
   if (g.json) {
-    std::cout << nlohmann::json({{"ok", true}, {"message", r.lines.empty() ? "" : r.lines.front()}}).dump() << "\n";
+    std::cout << nlohmann::json({{"ok", true}, {"message", r.lines.empty() ? "" : r.lines.front()}}).dump(-1, ' ', false, kReplace) << "\n";
     return;
   }
   for (const auto& l : r.lines) std::cout << l << "\n";
@@ -132,11 +136,14 @@ int main(int argc, char** argv) {
 
   std::string ref, action;
   std::int64_t tail = 50;
+  std::int64_t show_runs = 0;
   for (const char* a : {"start", "stop", "rm", "show", "logs"}) {
     auto* sc = stream->add_subcommand(a, std::string(a) + " a stream");
     sc->add_option("stream", ref, "stream id or name")->required();
     if (std::string(a) == "logs")
       sc->add_option("--tail", tail, "last N lines")->check(CLI::Range(std::int64_t{1}, std::int64_t{10000}));
+    if (std::string(a) == "show")
+      sc->add_option("--runs", show_runs, "the latest N runs (default 20)")->check(CLI::Range(std::int64_t{1}, std::int64_t{200}));
     sc->callback([&action, a] { action = a; });
   }
   auto* s_ls = stream->add_subcommand("ls", "list streams");
@@ -162,6 +169,9 @@ int main(int argc, char** argv) {
   a_resume->add_option("name", agent_name)->required();
   auto* a_detect = agent->add_subcommand("detect", "make an agent test its encoders again");
   a_detect->add_option("name", agent_name)->required();
+  auto* a_unknown = agent->add_subcommand(
+      "stop-unknown", "stop the runs on an agent that this controller's database never placed (after a database loss)");
+  a_unknown->add_option("name", agent_name)->required();
 
   // limits ...
   auto* limits = app.add_subcommand("limits", "show or set concurrency limits");
@@ -202,7 +212,7 @@ int main(int argc, char** argv) {
     m.spec = add.spec;
     if (Status st = parse_times(add, m.spec); !st) return die(cli::kExitUsage, st.message());
     return run(g, m, [&](const proto::Reply& r) {
-      if (g.json) std::cout << nlohmann::json({{"id", r.id}}).dump() << "\n";
+      if (g.json) std::cout << nlohmann::json({{"id", r.id}}).dump(-1, ' ', false, kReplace) << "\n";
       else std::cout << r.id << "\n";
     });
   }
@@ -220,7 +230,7 @@ int main(int argc, char** argv) {
       return die(cli::kExitUsage, "stream schedule: give --start-at, --end-at, --duration, --repeat or --clear");
     return run(g, m, [&](const proto::Reply& r) {
       if (r.streams.empty()) return;
-      if (g.json) std::cout << cli::stream_json(r.streams.front(), false).dump(2) << "\n";
+      if (g.json) std::cout << cli::stream_json(r.streams.front(), false).dump(2, ' ', false, kReplace) << "\n";
       else std::cout << cli::schedule_line(r.streams.front()) << "\n";
     });
   }
@@ -235,9 +245,10 @@ int main(int argc, char** argv) {
     proto::StreamShow m;
     m.user = g.user;
     m.ref = ref;
+    m.runs = show_runs;
     return run(g, m, [&](const proto::Reply& r) {
       if (r.streams.empty()) return;
-      if (g.json) std::cout << cli::stream_json(r.streams.front(), true).dump(2) << "\n";
+      if (g.json) std::cout << cli::stream_json(r.streams.front(), true).dump(2, ' ', false, kReplace) << "\n";
       else std::cout << cli::stream_details(r.streams.front());
     });
   }
@@ -247,23 +258,37 @@ int main(int argc, char** argv) {
     m.ref = ref;
     m.tail = tail;
     return run(g, m, [&](const proto::Reply& r) {
-      if (g.json) std::cout << nlohmann::json({{"lines", r.lines}}).dump() << "\n";
+      if (g.json) std::cout << nlohmann::json({{"lines", r.lines}}).dump(-1, ' ', false, kReplace) << "\n";
       else
         for (const auto& l : r.lines) std::cout << l << "\n";
     });
   }
   if (s_ls->parsed()) {
+    // Page by page (each answer stays small whatever the number of streams),
+    // printed once all pages are in so a table's columns line up.
+    std::vector<proto::StreamView> all;
     proto::StreamList m;
     m.user = g.user;
-    return run(g, m, [&](const proto::Reply& r) {
-      if (!g.json) {
-        std::cout << cli::stream_table(r.streams);
-        return;
-      }
-      auto a = nlohmann::json::array();
-      for (const auto& s : r.streams) a.push_back(cli::stream_json(s, false));
-      std::cout << a.dump(2) << "\n";
-    });
+    for (bool more = true; more;) {
+      more = false;
+      if (int code = run(g, m, [&](const proto::Reply& r) {
+            for (const auto& s : r.streams) all.push_back(s);
+            if (r.more && !r.streams.empty()) {
+              more = true;
+              m.after_id = r.streams.back().id;
+            }
+          });
+          code != cli::kExitOk)
+        return code;
+    }
+    if (!g.json) {
+      std::cout << cli::stream_table(all);
+      return cli::kExitOk;
+    }
+    auto a = nlohmann::json::array();
+    for (const auto& s : all) a.push_back(cli::stream_json(s, false));
+    std::cout << a.dump(2, ' ', false, kReplace) << "\n";
+    return cli::kExitOk;
   }
   if (a_ls->parsed()) {
     proto::AgentList m;
@@ -275,19 +300,22 @@ int main(int argc, char** argv) {
       }
       auto a = nlohmann::json::array();
       for (const auto& x : r.agents) a.push_back(cli::agent_json(x));
-      std::cout << a.dump(2) << "\n";
+      std::cout << a.dump(2, ' ', false, kReplace) << "\n";
     });
   }
-  if (a_drain->parsed() || a_resume->parsed() || a_detect->parsed()) {
+  if (a_drain->parsed() || a_resume->parsed() || a_detect->parsed() || a_unknown->parsed()) {
     proto::AgentAction m;
     m.user = g.user;
     m.name = agent_name;
-    m.action = a_drain->parsed() ? "drain" : (a_resume->parsed() ? "resume" : "detect");
+    m.action = a_drain->parsed()    ? "drain"
+               : a_resume->parsed() ? "resume"
+               : a_detect->parsed() ? "detect"
+                                    : "stop-unknown";
     return run(g, m, [&](const proto::Reply& r) { print_lines(g, r); });
   }
   if (l_show->parsed() || l_set->parsed()) {
     auto print = [&](const proto::Reply& r) {
-      if (g.json) std::cout << cli::limits_json(r.limits).dump(2) << "\n";
+      if (g.json) std::cout << cli::limits_json(r.limits).dump(2, ' ', false, kReplace) << "\n";
       else std::cout << cli::limits_text(r.limits);
     };
     if (l_show->parsed()) {

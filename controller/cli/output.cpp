@@ -80,6 +80,7 @@ nlohmann::json stream_json(const proto::StreamView& s, bool with_detail) {
                     {"stderr_tail", r.stderr_tail}});
   }
   j["runs"] = runs;
+  j["runs_total"] = s.runs_total;
   return j;
 }
 
@@ -95,6 +96,8 @@ nlohmann::json agent_json(const proto::AgentView& a) {
           {"mem_total_bytes", a.mem_total_bytes},
           {"cpus", a.cpus},
           {"reconnecting", a.reconnecting},
+          {"unknown_runs", a.unknown_runs},
+          {"duplicate", str_or_null(a.duplicate)},
           {"ffmpeg_version", a.ffmpeg_version},
           {"last_seen", time_or_null(a.last_seen_ms)}};
 }
@@ -162,14 +165,23 @@ std::string stream_details(const proto::StreamView& s) {
                                    : (r.exit_code >= 0 ? std::to_string(r.exit_code) : "-"),
                       dash(r.reason), dash(r.error)});
     o << "\nruns:\n" << table(rows);
+    if (s.runs_total > static_cast<std::int64_t>(s.runs.size()))
+      o << "(the latest " << s.runs.size() << " of " << s.runs_total << " runs kept; --runs N shows more)\n";
   }
   return o.str();
+}
+
+std::string agent_state(const proto::AgentView& a) {
+  std::string s = a.reconnecting ? a.state + " (reconnecting)" : a.state;
+  if (a.unknown_runs > 0) s += " (" + std::to_string(a.unknown_runs) + " unknown runs: see docs/failures.md)";
+  if (!a.duplicate.empty()) s += " (name also used by " + a.duplicate + ")";
+  return s;
 }
 
 std::string agent_table(const std::vector<proto::AgentView>& agents) {
   std::vector<std::vector<std::string>> rows = {{"NAME", "STATE", "STREAMS", "MAX", "CPU%", "MEM", "ENCODERS", "LAST SEEN"}};
   for (const auto& a : agents)
-    rows.push_back({a.name, a.reconnecting ? a.state + " (reconnecting)" : a.state, std::to_string(a.streams), std::to_string(a.max_streams), fixed(a.cpu_percent, 1),
+    rows.push_back({a.name, agent_state(a), std::to_string(a.streams), std::to_string(a.max_streams), fixed(a.cpu_percent, 1),
                     mib(a.mem_used_bytes) + "/" + mib(a.mem_total_bytes), dash(join(a.encoders, ",")),
                     a.last_seen_ms > 0 ? timeparse::iso_local(a.last_seen_ms) : "-"});
   return table(rows);

@@ -2,10 +2,12 @@
 // agent is lost. The attempt number is the fencing token: a run the
 // controller does not want (another attempt, another agent, a stopped or
 // removed stream) is told to stop.
+#include <cmath>
 #include <set>
 
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
+#include "ffleet/common/text.hpp"
 #include "loop/controller.hpp"
 #include "retry/retry.hpp"
 
@@ -15,40 +17,82 @@ auto logger() {
   static auto l = log::get("controller.agents");
   return l;
 }
+
+// What an agent reports is checked once, here: text made fit for people,
+// figures kept in range, so nothing downstream trusts a peer's bytes.
+constexpr std::size_t kMaxLineBytes = 1024;
+constexpr std::size_t kMaxTailLines = 1000;
+
+double figure(double v, double max) { return std::isfinite(v) && v > 0 ? std::min(v, max) : 0.0; }
+std::int64_t figure(std::int64_t v) { return v > 0 ? v : 0; }
+std::string short_text(const std::string& s) { return text::truncate_utf8(text::for_people(s), 256); }
+
+void clean(proto::RunReport& r) {
+  r.encoder = short_text(r.encoder);
+  r.warning = short_text(r.warning);
+  r.cpu_percent = figure(r.cpu_percent, 100.0 * 4096);  // % of one core, a big host's worth
+  r.rss_bytes = figure(r.rss_bytes);
+  r.fps = figure(r.fps, 10000);
+  r.speed = figure(r.speed, 10000);
+  r.bitrate_kbps = figure(r.bitrate_kbps, 1e7);
+  r.frames = figure(r.frames);
+  r.drop_frames = figure(r.drop_frames);
+  r.dup_frames = figure(r.dup_frames);
+  r.out_time_ms = figure(r.out_time_ms);
+  r.pid = figure(r.pid);
+}
+
+void clean(proto::HostStats& h) {
+  h.cpu_percent = figure(h.cpu_percent, 100);
+  h.mem_total_bytes = figure(h.mem_total_bytes);
+  h.mem_used_bytes = std::min(figure(h.mem_used_bytes), h.mem_total_bytes);
+  h.load1 = figure(h.load1, 1e6);
+}
+
+std::vector<std::string> clean_lines(const std::vector<std::string>& lines) {
+  const auto first = lines.size() > kMaxTailLines ? lines.end() - static_cast<std::ptrdiff_t>(kMaxTailLines) : lines.begin();
+  return text::for_people(std::vector<std::string>(first, lines.end()), kMaxLineBytes);
+}
+
+// A name is a key in the database and a word in every log line.
+Status check_agent_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return Status::error("agent name must be 1 to 64 bytes");
+  for (unsigned char c : name)
+    if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.'))
+      return Status::error("agent name " + text::for_people(name) + " may hold only letters, digits, '-', '_' and '.'");
+  return Status::ok();
+}
 }  // namespace
 
-void Controller::on_agent_message(const wire::Envelope& env) {
+void Controller::on_agent_frames(const wire::Envelope& env) {
   using proto::MsgType;
-  const std::int64_t now = clock::steady_ms();
   if (env.type() == MsgType::Register) {
     auto m = wire::decode<proto::Register>(env);
-    if (!m) {
-      logger()->warn("message_dropped peer={} error=\"{}\"", wire::peer_label(env.peer), m.error());
-      send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kMalformed), m.error()}, env.header.msg_id);
+    Status ok = m ? check_agent_name(m->name) : m.status();
+    if (!ok) {
+      logger()->warn("register_refused peer={} error=\"{}\"", wire::peer_label(env.peer), text::for_people(ok.message()));
+      send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kMalformed), text::for_people(ok.message())},
+              env.header.msg_id);
       return;
     }
-    if (m->name != env.peer) {
-      const std::string e = "agent name " + m->name + " does not match its socket identity " + env.peer;
-      logger()->warn("register_refused peer={} error=\"{}\"", wire::peer_label(env.peer), e);
-      send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kMalformed), e}, env.header.msg_id);
-      return;
-    }
-    on_register(env, *m);
+    on_register(env, std::move(*m));
     return;
   }
-  registry::Agent* a = registry_.find(env.peer);
-  if (a == nullptr || !a->connected) {
+  registry::Agent* a = registry_.by_peer(env.peer);
+  if (a == nullptr) {
     // We restarted, or declared it lost: it must register (with its runs) first.
     send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kNotRegistered), "register first"}, env.header.msg_id);
     return;
   }
-  a->last_heard_ms = now;
-  a->last_seen_wall_ms = clock::wall_ms();
-  auto bad = [&](const std::string& e) { logger()->warn("message_dropped agent={} error=\"{}\"", a->name, e); };
+  auto bad = [&](const std::string& e) {
+    logger()->warn("message_dropped agent={} error=\"{}\"", a->name, text::for_people(e));
+  };
   switch (env.type()) {
     case MsgType::Heartbeat: {
       auto m = wire::decode<proto::Heartbeat>(env);
       if (!m) return bad(m.error());
+      clean(m->host);
+      for (auto& r : m->runs) clean(r);
       a->host = m->host;
       a->runs = m->runs;
       if (a->draining_self != m->draining) logger()->info("agent_draining agent={} draining={}", a->name, m->draining);
@@ -58,19 +102,35 @@ void Controller::on_agent_message(const wire::Envelope& env) {
     }
     case MsgType::RunStarted: {
       auto m = wire::decode<proto::RunStarted>(env);
-      if (!m) return bad(m.error());
+      // A report that cannot be read never will be: acknowledged and dropped,
+      // so the agent's resends cannot loop on it.
+      if (!m) {
+        bad(m.error());
+        send_to(a->peer, proto::Ack{}, env.header.msg_id);
+        return;
+      }
+      m->encoder = short_text(m->encoder);
+      m->note = short_text(m->note);
       on_run_started(*a, env, *m);
       return;
     }
     case MsgType::RunExited: {
       auto m = wire::decode<proto::RunExited>(env);
-      if (!m) return bad(m.error());
+      if (!m) {
+        bad(m.error());
+        send_to(a->peer, proto::Ack{}, env.header.msg_id);
+        return;
+      }
+      m->reason = short_text(m->reason);
+      m->error = text::truncate_utf8(text::for_people(m->error), kMaxLineBytes);
+      m->stderr_tail = clean_lines(m->stderr_tail);
       on_run_exited(*a, env, *m);
       return;
     }
     case MsgType::LogsReply: {
       auto m = wire::decode<proto::LogsReply>(env);
       if (!m) return bad(m.error());
+      m->lines = clean_lines(m->lines);
       on_logs_reply(env, *m);
       return;
     }
@@ -78,16 +138,47 @@ void Controller::on_agent_message(const wire::Envelope& env) {
     case MsgType::Unsupported: logger()->warn("agent_unsupported agent={} our_message={}", a->name, env.header.in_reply_to); return;
     case MsgType::Error: {
       auto m = wire::decode<proto::ErrorMsg>(env);
-      logger()->warn("agent_error agent={} error=\"{}\"", a->name, m ? m->message : m.error());
+      logger()->warn("agent_error agent={} error=\"{}\"", a->name, text::for_people(m ? m->message : m.error()));
       return;
     }
     default: bad("unexpected type"); return;
   }
 }
 
-void Controller::on_register(const wire::Envelope& env, const proto::Register& m) {
+const registry::Agent* Controller::duplicate_of(const wire::Envelope& env, const proto::Register& m,
+                                               std::int64_t now) const {
+  const registry::Agent* live = registry_.find(m.name);
+  if (live == nullptr || !live->connected || live->peer == env.peer || live->instance == m.instance) return nullptr;
+  // A process that is draining to exit is being replaced (a restart).
+  if (live->draining_self) return nullptr;
+  return now - live->last_heard_ms <= opts_.lost_after_ms ? live : nullptr;
+}
+
+void Controller::on_register(const wire::Envelope& env, proto::Register m) {
   const std::int64_t now = clock::steady_ms();
   const std::int64_t wall = clock::wall_ms();
+  m.hostname = short_text(m.hostname);
+  m.ffmpeg_version = short_text(m.ffmpeg_version);
+  m.agent_version = short_text(m.agent_version);
+  m.instance = short_text(m.instance);
+  for (auto& e : m.encoders) e = short_text(e);
+  for (auto& r : m.runs) clean(r);
+  if (const registry::Agent* live = duplicate_of(env, m, now)) {
+    const std::string e = "agent name " + m.name + " is in use by another live agent process (host " +
+                          live->info.hostname + ", instance " + live->instance + ", heard " +
+                          std::to_string(now - live->last_heard_ms) + " ms ago); give this one another --name";
+    auto* held = registry_.find(m.name);
+    if (held->duplicate_instance != m.instance) {
+      logger()->warn("register_refused agent={} why=duplicate_name live_host={} live_instance={} new_host={} "
+                     "new_instance={}",
+                     m.name, live->info.hostname, live->instance, m.hostname, m.instance);
+      held->duplicate_instance = m.instance;
+      held->duplicate = "host " + m.hostname + " (instance " + m.instance + ") tried to register at " +
+                        std::to_string(wall / 1000) + " and was refused";
+    }
+    send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kDuplicateName), e}, env.header.msg_id);
+    return;
+  }
   const registry::Agent* before = registry_.find(m.name);
   AgentRow row;
   row.name = m.name;
@@ -105,30 +196,44 @@ void Controller::on_register(const wire::Envelope& env, const proto::Register& m
     logger()->error("store_failed op=register agent={} error=\"{}\"", m.name, s.message());
     return;
   }
-  registry::Agent& a = registry_.on_register(m, now, wall);
+  registry::Agent& a = registry_.on_register(m, env.peer, now, wall);
   logger()->info("agent_registered agent={} host={} cpus={} max_streams={} encoders={} runs={} ffmpeg={}", m.name,
                  m.hostname, m.cpus, m.max_streams, fmt::join(m.encoders, ","), m.runs.size(), m.ffmpeg_version);
   send_to(env.peer, proto::Registered{opts_.heartbeat_ms, opts_.lost_after_ms}, env.header.msg_id);
   if (a.drain_requested) {
     proto::AgentControl c;
     c.action = "drain";
-    send_to(a.name, c);
+    send_to(a.peer, c);
   }
   reconcile(a, m.runs, true);
 }
 
 void Controller::reconcile(registry::Agent& a, const std::vector<proto::RunReport>& runs, bool complete) {
-  std::set<std::int64_t> reported;
+  // Runs are matched by (stream, attempt): another attempt of the same
+  // stream is not the run we placed.
+  std::set<std::pair<std::int64_t, std::int64_t>> reported;
+  std::int64_t unknown = 0;
   for (const auto& r : runs) {
-    reported.insert(r.stream_id);
+    if (foreign(r.store_id)) {
+      // Placed by another database (this one is empty or was replaced): we
+      // know nothing about it, so we neither adopt it nor stop it.
+      ++unknown;
+      logger()->debug("run_unknown agent={} stream={} run={} pid={} placed_by_store={}", a.name, r.stream_id, r.attempt,
+                      r.pid, r.store_id);
+      continue;
+    }
+    if (!r.stopping) reported.insert({r.stream_id, r.attempt});  // one on its way out is not a run to keep
     reconcile_one(a, r);
   }
+  if (unknown != a.unknown_runs)
+    logger()->error("agent_unknown_runs agent={} runs={} this_store={} action=none (placed by another database: "
+                    "neither adopted nor stopped; restore the right database, or run `ffleet agent stop-unknown {}`)",
+                    a.name, unknown, store_.id(), a.name);
+  a.unknown_runs = unknown;
   if (!complete) return;
   // Register lists every live run: what we placed there and is not listed is gone.
-  for (const auto& r : runs)
-    if (r.stopping) reported.erase(r.stream_id);  // on its way out: not a run to keep
   for (auto& s : store_.streams_on_agent(a.name)) {
-    if (reported.count(s.id)) continue;
+    if (reported.count({s.id, s.attempt})) continue;
     if (s.state == state::kStarting) {
       // The StartRun may have been lost with a dropped link: send it again now.
       send_start(s);
@@ -186,6 +291,11 @@ void Controller::reconcile_one(registry::Agent& a, const proto::RunReport& r) {
 }
 
 void Controller::on_run_started(registry::Agent& a, const wire::Envelope& env, const proto::RunStarted& m) {
+  if (foreign(m.store_id)) {
+    logger()->debug("run_started_unknown agent={} stream={} run={} store={}", a.name, m.stream_id, m.attempt, m.store_id);
+    send_to(a.peer, proto::Ack{}, env.header.msg_id);
+    return;
+  }
   auto s = store_.stream(m.stream_id);
   const bool fallback = s && s->agent == a.name && s->attempt == m.attempt && s->state == state::kRunning &&
                         !m.note.empty() && s->pid != m.pid;
@@ -219,10 +329,16 @@ void Controller::on_run_started(registry::Agent& a, const wire::Envelope& env, c
     r.pid = m.pid;
     reconcile_one(a, r);
   }
-  send_to(a.name, proto::Ack{}, env.header.msg_id);
+  send_to(a.peer, proto::Ack{}, env.header.msg_id);
 }
 
 void Controller::on_run_exited(registry::Agent& a, const wire::Envelope& env, const proto::RunExited& m) {
+  if (foreign(m.store_id)) {
+    logger()->info("run_ended_unknown agent={} stream={} run={} store={} reason={}", a.name, m.stream_id, m.attempt,
+                   m.store_id, m.reason);
+    send_to(a.peer, proto::Ack{}, env.header.msg_id);
+    return;
+  }
   auto s = store_.stream(m.stream_id);
   auto run = store_.run(m.stream_id, m.attempt);
   store::Transaction tx(store_.db());
@@ -300,7 +416,7 @@ void Controller::on_run_exited(registry::Agent& a, const wire::Envelope& env, co
                    m.attempt, a.name, m.reason, m.exit_code, m.signal, s->state);
   else
     logger()->debug("run_ended_stale stream={} run={} agent={} reason={}", m.stream_id, m.attempt, a.name, m.reason);
-  send_to(a.name, proto::Ack{}, env.header.msg_id);
+  send_to(a.peer, proto::Ack{}, env.header.msg_id);
 }
 
 void Controller::end_run(StreamRow& s, const std::string& reason, const std::string& error) {

@@ -1,6 +1,7 @@
 // CLI requests: each answered with one Reply after its change is stored.
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
+#include "ffleet/common/text.hpp"
 #include "loop/controller.hpp"
 #include "loop/replies.hpp"
 #include "schedule/schedule.hpp"
@@ -23,16 +24,28 @@ template <class M> Result<std::pair<M, auth::Caller>> decode_request(const wire:
 }
 }  // namespace
 
-void Controller::on_cli_message(const wire::Envelope& env) {
+void Controller::on_client_frames(const wire::Envelope& env) {
   using proto::MsgType;
-  auto answer = [&](const proto::Reply& r) { send_to(env.peer, r, env.header.msg_id); };
+  auto answer = [&](const proto::Reply& r) { reply(env, r); };
   auto handle = [&]<class M>(auto&& fn) {
     auto req = decode_request<M>(env);
     if (!req) {
-      logger()->warn("request_refused peer={} error=\"{}\"", wire::peer_label(env.peer), req.error());
-      return answer(fail(req.error()));
+      const std::string e = text::for_people(req.error());
+      logger()->warn("request_refused peer={} error=\"{}\"", wire::peer_label(env.peer), e);
+      return answer(fail(e));
     }
-    answer(fn(req->first, req->second));
+    // A refusal changes nothing: what the handler wrote or queued before it
+    // refused is undone.
+    const std::size_t mark = outbox_.size();
+    store::Transaction tx(store_.db());
+    proto::Reply r = fn(req->first, req->second);
+    Status st = r.ok ? tx.commit() : Status::error(r.error);
+    if (!st) {
+      tx.rollback();
+      outbox_.resize(mark);
+      if (r.ok) r = fail("cannot store the change: " + st.message());
+    }
+    answer(r);
   };
   switch (env.type()) {
     case MsgType::StreamAdd:
@@ -42,19 +55,11 @@ void Controller::on_cli_message(const wire::Envelope& env) {
       return handle.template operator()<proto::StreamAction>(
           [&](const proto::StreamAction& m, const auth::Caller& c) { return stream_action(c, m); });
     case MsgType::StreamList:
-      return handle.template operator()<proto::StreamList>([&](const proto::StreamList&, const auth::Caller&) {
-        proto::Reply r;
-        for (const auto& s : store_.streams()) r.streams.push_back(view(s, false));
-        return r;
-      });
+      return handle.template operator()<proto::StreamList>(
+          [&](const proto::StreamList& m, const auth::Caller&) { return stream_list(m); });
     case MsgType::StreamShow:
-      return handle.template operator()<proto::StreamShow>([&](const proto::StreamShow& m, const auth::Caller&) {
-        auto s = store_.find_stream(m.ref);
-        if (!s) return fail("no stream " + m.ref);
-        proto::Reply r;
-        r.streams.push_back(view(*s, true));
-        return r;
-      });
+      return handle.template operator()<proto::StreamShow>(
+          [&](const proto::StreamShow& m, const auth::Caller&) { return stream_show(m); });
     case MsgType::StreamLogs: {
       auto req = decode_request<proto::StreamLogs>(env);
       if (!req) return answer(fail(req.error()));
@@ -89,6 +94,38 @@ void Controller::on_cli_message(const wire::Envelope& env) {
   }
 }
 
+proto::Reply Controller::stream_list(const proto::StreamList& m) {
+  // Pages keep every answer far under the frame limit whatever the number
+  // of streams; the CLI asks for the next page until `more` is false.
+  constexpr std::int64_t kPageStreams = 500;
+  constexpr std::size_t kPageBytes = 256u << 10;
+  const std::int64_t limit = m.limit > 0 ? std::min(m.limit, kPageStreams) : kPageStreams;
+  auto rows = store_.streams_page(m.after_id, limit + 1);
+  proto::Reply r;
+  std::size_t bytes = 0;
+  for (const auto& s : rows) {
+    if (static_cast<std::int64_t>(r.streams.size()) == limit || bytes > kPageBytes) {
+      r.more = true;
+      break;
+    }
+    r.streams.push_back(view(s, false));
+    bytes += wire::encode_body(r.streams.back()).size();
+  }
+  return r;
+}
+
+proto::Reply Controller::stream_show(const proto::StreamShow& m) {
+  // The latest runs only (`runs` says how many; the total is in runs_total),
+  // so a stream that restarted a thousand times is still one answer.
+  constexpr std::int64_t kDefaultRuns = 20;
+  constexpr std::int64_t kMaxRuns = 200;
+  auto s = store_.find_stream(m.ref);
+  if (!s) return fail("no stream " + text::for_people(m.ref));
+  proto::Reply r;
+  r.streams.push_back(view(*s, true, m.runs > 0 ? std::min(m.runs, kMaxRuns) : kDefaultRuns));
+  return r;
+}
+
 proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAdd& m) {
   if (Status s = streams::validate_name(m.name); !s) return fail(s.message());
   if (Status s = streams::validate_spec(m.spec); !s) return fail(s.message());
@@ -114,12 +151,12 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
 
 proto::Reply Controller::stream_action(const auth::Caller& c, const proto::StreamAction& m) {
   auto s = store_.find_stream(m.ref);
-  if (!s) return fail("no stream " + m.ref);
+  if (!s) return fail("no stream " + text::for_people(m.ref));
   logger()->info("stream_{} stream={} by={}", m.action, s->id, c.user);
   if (m.action == "start") return stream_start(*s);
   if (m.action == "stop") return stream_stop(*s);
   if (m.action == "rm") return stream_rm(*s);
-  return fail("unknown action " + m.action + " (start, stop, rm)");
+  return fail("unknown action " + text::for_people(m.action) + " (start, stop, rm)");
 }
 
 proto::Reply Controller::stream_start(StreamRow& s) {
@@ -145,7 +182,7 @@ proto::Reply Controller::stream_start(StreamRow& s) {
 proto::Reply Controller::stream_stop(StreamRow& s) {
   // A stop by a person ends the schedule too: nothing starts again by itself.
   s.next_start_ms = 0;
-  stop_wanted(s, "user_stop");
+  if (Status st = stop_wanted(s, "user_stop"); !st) return fail("cannot store the change: " + st.message());
   if (s.state == state::kStopping) return ok_line(s.name + " stopping");
   return ok_line(s.name + " is " + s.state);
 }
@@ -158,7 +195,7 @@ proto::Reply Controller::stream_rm(StreamRow& s) {
 
 std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, const proto::StreamLogs& m) {
   auto s = store_.find_stream(m.ref);
-  if (!s) return fail("no stream " + m.ref);
+  if (!s) return fail("no stream " + text::for_people(m.ref));
   const std::int64_t tail = std::clamp<std::int64_t>(m.tail, 1, 10000);
   const auto* a = registry_.find(s->agent);
   if (s->holds_process() && a && a->connected) {
@@ -167,13 +204,13 @@ std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, c
     req.attempt = s->attempt;
     req.tail = tail;
     const std::uint64_t id = next_id_;
-    send_to(s->agent, req);
+    send_to(a->peer, req);
     // Two heartbeats: an agent that cannot answer by then is in trouble.
     pending_logs_[id] = {env.peer, env.header.msg_id, clock::steady_ms() + 2 * opts_.heartbeat_ms + 500, s->agent};
     return std::nullopt;
   }
   // Not running: the stderr tail its last run left in the history.
-  auto runs = store_.runs(s->id);
+  auto runs = store_.latest_runs(s->id, 1);
   proto::Reply r;
   if (!runs.empty()) {
     const auto& t = runs.back().stderr_tail;
@@ -206,15 +243,17 @@ void Controller::expire_log_requests(std::int64_t now) {
 
 proto::Reply Controller::agent_action(const proto::AgentAction& m) {
   auto* a = registry_.find(m.name);
-  if (a == nullptr) return fail("no agent " + m.name);
+  if (a == nullptr) return fail("no agent " + text::for_people(m.name));
+  if (m.action == "stop-unknown") return stop_unknown_runs(*a);
   if (m.action == "detect") {
     if (!a->connected) return fail("agent " + m.name + " is not connected");
     proto::AgentControl c;
     c.action = "detect";
-    send_to(a->name, c);
+    send_to(a->peer, c);
     return ok_line(m.name + " is testing its encoders again; `ffleet agent ls` shows the result");
   }
-  if (m.action != "drain" && m.action != "resume") return fail("unknown action " + m.action + " (drain, resume, detect)");
+  if (m.action != "drain" && m.action != "resume")
+    return fail("unknown action " + text::for_people(m.action) + " (drain, resume, detect, stop-unknown)");
   const bool drain = m.action == "drain";
   if (Status st = store_.set_agent_draining(m.name, drain); !st) return fail("cannot store the change: " + st.message());
   a->drain_requested = drain;
@@ -222,7 +261,7 @@ proto::Reply Controller::agent_action(const proto::AgentAction& m) {
   if (a->connected) {
     proto::AgentControl c;
     c.action = m.action;
-    send_to(a->name, c);
+    send_to(a->peer, c);
   }
   if (!drain) return ok_line(m.name + " resumed");
   // Move its live streams: each old run is stopped first and the new one is
@@ -239,6 +278,19 @@ proto::Reply Controller::agent_action(const proto::AgentAction& m) {
     ++moving;
   }
   return ok_line(m.name + " draining: it takes no new streams; moving " + std::to_string(moving) + " stream(s)");
+}
+
+proto::Reply Controller::stop_unknown_runs(registry::Agent& a) {
+  if (!a.connected) return fail("agent " + a.name + " is not connected");
+  int n = 0;
+  for (const auto& r : a.runs) {
+    if (!foreign(r.store_id)) continue;
+    logger()->warn("run_unknown_stopped agent={} stream={} run={} pid={} placed_by_store={}", a.name, r.stream_id,
+                   r.attempt, r.pid, r.store_id);
+    send_stop(a.name, r.stream_id, r.attempt, "unknown_to_controller");
+    ++n;
+  }
+  return ok_line("stopping " + std::to_string(n) + " run(s) on " + a.name + " that this controller's database never placed");
 }
 
 proto::Reply Controller::limits_show() {

@@ -13,31 +13,31 @@ auto logger() {
   return l;
 }
 
-bool from_agent(proto::MsgType t) {
-  using proto::MsgType;
-  switch (t) {
-    case MsgType::Register:
-    case MsgType::Heartbeat:
-    case MsgType::RunStarted:
-    case MsgType::RunExited:
-    case MsgType::LogsReply:
-    case MsgType::Ack:
-    case MsgType::Unsupported:
-    case MsgType::Error: return true;
-    default: return false;
-  }
-}
+// How often the database file is checked for deletion or replacement: cheap
+// (two stat calls), and a second of writes into a deleted file is all that
+// can be lost to someone else's mistake.
+constexpr std::int64_t kFileCheckMs = 1000;
+// Timers run every kTickMs; the poll never sleeps longer.
+constexpr std::int64_t kTickMs = 250;
+// Client requests are served for at most this long per turn, so agents'
+// messages and the timers wait no longer than that behind a burst.
+constexpr std::int64_t kClientBudgetMs = 50;
 }  // namespace
 
 Controller::Controller(Options opts, store::Store store)
     : opts_(std::move(opts)), store_(std::move(store)), sock_(ctx_, zmq::socket_type::router) {
   sock_.set(zmq::sockopt::linger, 0);
-  // An agent that reconnects (new TCP connection, same name) takes over its
-  // identity at once instead of being ignored until the old one times out.
+  // An agent process that reconnects (new TCP connection, same routing id)
+  // takes over its identity at once instead of being ignored until the old
+  // connection times out. Two processes under one name have different ids
+  // (name/instance) and are told apart by the registry.
   sock_.set(zmq::sockopt::router_handover, 1);
   sock_.set(zmq::sockopt::router_mandatory, 1);
   sock_.set(zmq::sockopt::heartbeat_ivl, 1000);
   sock_.set(zmq::sockopt::heartbeat_timeout, 3000);
+  // A peer that does not read its replies costs at most this many queued
+  // messages; then sends to it fail (logged) instead of growing memory.
+  sock_.set(zmq::sockopt::sndhwm, 200);
   // zmq drops the connection of a peer that sends more; the codec checks the
   // tighter protocol limit and answers with an error.
   sock_.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(proto::kMaxMessageBytes) * 2);
@@ -52,35 +52,17 @@ Result<std::string> Controller::bind() {
   return sock_.get(zmq::sockopt::last_endpoint);
 }
 
-void Controller::log_send_failure(const std::string& peer, const Status& s) {
-  logger()->debug("send_failed peer={} error=\"{}\"", wire::peer_label(peer), s.message());
-}
-
-void Controller::on_frames(std::vector<std::string> frames) {
-  auto parsed = wire::parse(std::move(frames), true);
-  if (auto* fe = std::get_if<wire::FrameError>(&parsed)) {
-    logger()->warn("message_dropped peer={} code={} error=\"{}\"", wire::peer_label(fe->peer), fe->code, fe->message);
-    if (!fe->peer.empty()) {
-      proto::ErrorMsg e{fe->code, fe->message};
-      send_to(fe->peer, e);
-    }
-    return;
-  }
-  const auto& env = std::get<wire::Envelope>(parsed);
-  logger()->debug("message_received peer={} type={}", wire::peer_label(env.peer), proto::type_name(env.type()));
-  if (from_agent(env.type())) on_agent_message(env);
-  else on_cli_message(env);
-}
-
 void Controller::tick(std::int64_t now) {
-  for (const auto& name : registry_.expire(now, opts_.lost_after_ms)) agent_lost(name);
+  guarded("tick.expire", [&] {
+    for (const auto& name : registry_.expire(now, opts_.lost_after_ms)) agent_lost(name);
+  });
   if (now >= next_heartbeat_ms_) {
-    for (auto* a : registry_.connected()) send_to(a->name, proto::Heartbeat{});
+    for (auto* a : registry_.connected()) send_to(a->peer, proto::Heartbeat{});
     next_heartbeat_ms_ = now + opts_.heartbeat_ms;
   }
-  resend_commands(now);
-  fire_schedules(clock::wall_ms());
-  place_pending();
+  guarded("tick.resend", [&] { resend_commands(now); });
+  guarded("tick.schedule", [&] { fire_schedules(clock::wall_ms()); });
+  guarded("tick.pending", [&] { place_pending(); });
   expire_log_requests(now);
   for (auto it = stale_stops_.begin(); it != stale_stops_.end();)
     it = now - it->second > opts_.resend_ms ? stale_stops_.erase(it) : std::next(it);
@@ -103,35 +85,60 @@ int Controller::run() {
     registry_.remember(a.name, info, a.draining, started_ms_ + opts_.restart_grace_ms, a.last_seen_ms);
   }
   std::vector<zmq::pollitem_t> items = {{sock_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, signals::fd(), ZMQ_POLLIN, 0}};
-  bool stop = false;
-  while (!stop) {
-    const std::int64_t now = clock::steady_ms();
-    const auto timeout = std::clamp<std::int64_t>(next_tick_ms_ - now, 0, 250);
+  std::int64_t planned_wake = clock::steady_ms();
+  while (exit_code_ < 0) {
+    const std::int64_t before = clock::steady_ms();
+    const std::int64_t timeout = clients_waiting() ? 0 : std::clamp<std::int64_t>(next_tick_ms_ - before, 0, kTickMs);
+    planned_wake = before + timeout;
     try {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
     }
+    const std::int64_t now = clock::steady_ms();
+    // Lag: how much later than planned the loop woke. Beyond a heartbeat the
+    // process was not running (SIGSTOP, a VM paused, swapped out).
+    const std::int64_t lag = now - planned_wake;
+    stats_.max_lag_ms = std::max(stats_.max_lag_ms, lag);
+    if (lag > opts_.heartbeat_ms) on_pause(lag, now);
     if (items[1].revents & ZMQ_POLLIN) {
       for (int sig : signals::drain()) {
         logger()->info("signal_received signal={} action=exit streams_keep_running=true", strsignal(sig));
-        stop = true;
+        exit_code_ = kExitOk;
       }
     }
-    // Bounded batch so a flood of messages cannot starve the timers.
-    for (int i = 0; i < 1000; ++i) {
-      auto frames = zio::try_recv(sock_);
-      if (!frames) break;
-      on_frames(std::move(*frames));
-    }
+    receive(now);
+    begin_turn();
+    serve_agents();
+    serve_clients(kClientBudgetMs);
     const std::int64_t after = clock::steady_ms();
     if (after >= next_tick_ms_) {
       tick(after);
-      next_tick_ms_ = after + 250;
+      next_tick_ms_ = after + kTickMs;
+    }
+    end_turn();
+    const std::int64_t done = clock::steady_ms();
+    stats_.max_turn_ms = std::max(stats_.max_turn_ms, done - now);
+    // A turn this long (a disk stalled in fsync) kept us from listening too.
+    if (done - now > opts_.heartbeat_ms) on_pause(done - now, done);
+    ++stats_.turns;
+    if (done >= next_file_check_ms_) {
+      next_file_check_ms_ = done + kFileCheckMs;
+      if (Status st = store_.check_file(); !st) {
+        logger()->error("store_lost error=\"{}\" action=exit streams_keep_running=true", st.message());
+        exit_code_ = kExitStoreLost;
+      }
+    }
+    if (done >= stats_.next_log_ms) {
+      if (stats_.turns > 0)
+        logger()->debug("loop_stats turns={} max_lag_ms={} max_turn_ms={} busy_replies={} send_failures={}", stats_.turns,
+                        stats_.max_lag_ms, stats_.max_turn_ms, stats_.busy_replies, stats_.send_failures);
+      stats_ = LoopStats{};
+      stats_.next_log_ms = done + 10000;
     }
   }
-  logger()->info("controller_exit code=0");
-  return kExitOk;
+  logger()->info("controller_exit code={}", exit_code_);
+  return exit_code_;
 }
 
 }  // namespace ffleet::controller

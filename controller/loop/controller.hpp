@@ -2,13 +2,24 @@
 // and CLI clients), the SQLite store and the registry of agents. Every state
 // change is written to the store before it is acknowledged or acted on.
 //
+// A loop turn (turn.cpp) reads everything waiting on the socket, serves
+// agents first and then clients in turns (a bounded queue per client), runs
+// the timers, and commits all of the turn's writes in one transaction before
+// it sends anything: no answer leaves before its change is stored, and a
+// burst of requests costs one fsync. Each message runs in its own savepoint;
+// a handler that throws is rolled back, logged and answered, and the loop
+// goes on.
+//
 // The handlers are split by who talks: agent_events.cpp (agents),
 // cli_requests.cpp (the CLI), placing.cpp (starting and stopping runs),
 // views.cpp (what the CLI is shown).
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +39,8 @@ namespace ffleet::controller {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitStartup = 3;
+// The database file was deleted or replaced under the running controller.
+inline constexpr int kExitStoreLost = 5;
 
 class Controller {
  public:
@@ -42,18 +55,43 @@ class Controller {
   std::size_t tracked_commands() const { return last_command_ms_.size(); }
 
  private:
-  // loop
-  void on_frames(std::vector<std::string> frames);
+  // turn.cpp: the loop turn, its transaction and outbox, fairness
+  struct Outgoing {
+    std::string peer;
+    std::vector<std::string> frames;
+    std::uint64_t client_msg_id = 0;  // != 0: the answer to a client's request
+  };
+  void receive(std::int64_t now);
+  void serve_agents();
+  void serve_clients(std::int64_t budget_ms);
+  bool clients_waiting() const { return !client_order_.empty(); }
+  void begin_turn();
+  void end_turn();
+  // Runs `fn` in a savepoint; an exception rolls it back (and what it queued
+  // to send) and is logged with `what`. Returns false if it threw.
+  bool guarded(const std::string& what, const std::function<void()>& fn, bool* store_unavailable = nullptr);
+  void on_pause(std::int64_t paused_ms, std::int64_t now);
   void tick(std::int64_t now);
   template <class M> void send_to(const std::string& peer, const M& m, std::uint64_t in_reply_to = 0) {
-    if (Status s = zio::send(sock_, wire::message(m, next_id_++, in_reply_to), peer); !s)
-      log_send_failure(peer, s);
+    outbox_.push_back({peer, wire::message(m, next_id_++, in_reply_to), 0});
   }
-  void log_send_failure(const std::string& peer, const Status& s);
+  // Queues a message to an agent by name; dropped if it is not connected.
+  template <class M> void send_to_agent(const std::string& name, const M& m) {
+    const auto* a = registry_.find(name);
+    if (a && a->connected) send_to(a->peer, m);
+  }
+  void reply(const wire::Envelope& env, const proto::Reply& r);
+  void flush(const Status& committed);
+
+  void on_agent_frames(const wire::Envelope& env);
+  void on_client_frames(const wire::Envelope& env);
 
   // agent_events.cpp
   void on_agent_message(const wire::Envelope& env);
-  void on_register(const wire::Envelope& env, const proto::Register& m);
+  void on_register(const wire::Envelope& env, proto::Register m);
+  // The named agent's live process, if `env` comes from another live one.
+  const registry::Agent* duplicate_of(const wire::Envelope& env, const proto::Register& m, std::int64_t now) const;
+  bool foreign(const std::string& store_id) const { return !store_id.empty() && store_id != store_.id(); }
   void on_run_started(registry::Agent& a, const wire::Envelope& env, const proto::RunStarted& m);
   void on_run_exited(registry::Agent& a, const wire::Envelope& env, const proto::RunExited& m);
   void on_logs_reply(const wire::Envelope& env, const proto::LogsReply& m);
@@ -88,7 +126,7 @@ class Controller {
   Status start_blocker(const StreamRow& s, const StartContext& ctx);
   // Desired running, then placed or pending; `manual` refuses over a limit.
   Status want_running(StreamRow& s, bool manual, std::string& refusal);
-  void stop_wanted(StreamRow& s, const std::string& reason);
+  Status stop_wanted(StreamRow& s, const std::string& reason);
 
   // scheduling.cpp
   void fire_schedules(std::int64_t now_wall);
@@ -103,12 +141,15 @@ class Controller {
   proto::Reply stream_rm(StreamRow& s);
   std::optional<proto::Reply> stream_logs(const wire::Envelope& env, const proto::StreamLogs& m);
   proto::Reply agent_action(const proto::AgentAction& m);
+  proto::Reply stream_list(const proto::StreamList& m);
+  proto::Reply stream_show(const proto::StreamShow& m);
+  proto::Reply stop_unknown_runs(registry::Agent& a);
   proto::Reply limits_set(const proto::LimitsSet& m);
   proto::Reply limits_show();
   void expire_log_requests(std::int64_t now);
 
   // views.cpp
-  proto::StreamView view(const StreamRow& s, bool with_runs);
+  proto::StreamView view(const StreamRow& s, bool with_runs, std::int64_t max_runs = 0);
   proto::AgentView agent_view(const registry::Agent& a, const std::map<std::string, std::int64_t>& active);
 
   Options opts_;
@@ -120,6 +161,27 @@ class Controller {
   std::int64_t started_ms_ = 0;
   std::int64_t next_tick_ms_ = 0;
   std::int64_t next_heartbeat_ms_ = 0;
+  std::int64_t next_file_check_ms_ = 0;
+  int exit_code_ = -1;
+
+  // The turn: its transaction and what it will send once that commits.
+  std::unique_ptr<store::Transaction> turn_tx_;
+  std::vector<Outgoing> outbox_;
+  // Received, not yet handled: agents' messages (all handled every turn) and
+  // each client's requests (served in turns, bounded per client and in all).
+  std::vector<wire::Envelope> agent_inbox_;
+  std::map<std::string, std::deque<wire::Envelope>> client_queues_;
+  std::deque<std::string> client_order_;  // clients with queued requests, round-robin
+  std::size_t client_queued_bytes_ = 0;
+  // Loop figures, logged by loop_stats.
+  struct LoopStats {
+    std::int64_t max_lag_ms = 0;
+    std::int64_t max_turn_ms = 0;
+    std::int64_t turns = 0;
+    std::int64_t busy_replies = 0;
+    std::int64_t send_failures = 0;
+    std::int64_t next_log_ms = 0;
+  } stats_;
   // When StartRun/StopRun was last sent per stream; only streams in starting
   // or stopping are kept (rebuilt every tick, so nothing outlives its stream).
   std::map<std::int64_t, std::int64_t> last_command_ms_;

@@ -142,7 +142,7 @@ Status Controller::want_running(StreamRow& s, bool manual, std::string& refusal)
   return place(s, s.avoid_agent);
 }
 
-void Controller::stop_wanted(StreamRow& s, const std::string& reason) {
+Status Controller::stop_wanted(StreamRow& s, const std::string& reason) {
   const bool live = s.state == state::kStarting || s.state == state::kRunning;
   if (live) {
     s.desired = "stopped";
@@ -161,12 +161,13 @@ void Controller::stop_wanted(StreamRow& s, const std::string& reason) {
   }
   if (Status st = save(s); !st) {
     logger()->error("store_failed op=stop stream={} error=\"{}\"", s.id, st.message());
-    return;
+    return st;
   }
   if (live) {
     send_stop(s.agent, s.id, s.attempt, reason);
     last_command_ms_[s.id] = clock::steady_ms();
   }
+  return Status::ok();
 }
 
 void Controller::place_pending() {
@@ -212,7 +213,8 @@ void Controller::send_start(const StreamRow& s) {
   m.attempt = s.attempt;
   m.name = s.name;
   m.spec = s.spec;
-  send_to(s.agent, m);
+  m.store_id = store_.id();
+  send_to_agent(s.agent, m);
   last_command_ms_[s.id] = clock::steady_ms();
 }
 
@@ -222,7 +224,7 @@ void Controller::send_stop(const std::string& agent, std::int64_t stream_id, std
   m.stream_id = stream_id;
   m.attempt = attempt;
   m.reason = reason;
-  send_to(agent, m);
+  send_to_agent(agent, m);
 }
 
 void Controller::resend_commands(std::int64_t now) {

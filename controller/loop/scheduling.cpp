@@ -47,7 +47,7 @@ void Controller::fire_schedules(std::int64_t now) {
   }
   for (auto& s : store_.streams_due_to_stop(now)) {
     logger()->info("scheduled_stop stream={} end={}", s.id, timeparse::iso_utc(s.stop_at_ms));
-    stop_wanted(s, "end_time");
+    if (Status st = stop_wanted(s, "end_time"); !st) throw store::Unavailable(st.message());
   }
 }
 

@@ -2,12 +2,13 @@
 // outputs are masked here, the one place views are built.
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/redact.hpp"
+#include "ffleet/common/text.hpp"
 #include "ffleet/common/timeparse.hpp"
 #include "loop/controller.hpp"
 
 namespace ffleet::controller {
 
-proto::StreamView Controller::view(const StreamRow& s, bool with_runs) {
+proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int64_t max_runs) {
   proto::StreamView v;
   v.id = s.id;
   v.name = s.name;
@@ -20,8 +21,9 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs) {
   v.last_error = s.last_error;
   v.waiting_for = s.waiting_for;
   v.spec = s.spec;
-  for (auto& o : v.spec.outputs) o = redact::url(o);
-  for (auto& i : v.spec.inputs) i = redact::url(i);
+  // Paths are bytes: shown escaped (a file name need not be UTF-8).
+  for (auto& o : v.spec.outputs) o = text::for_people(redact::url(o));
+  for (auto& i : v.spec.inputs) i = text::for_people(redact::url(i));
   v.created_at_ms = s.created_at_ms;
   v.updated_at_ms = s.updated_at_ms;
   if (const auto* a = registry_.find(s.agent); a && s.holds_process()) {
@@ -40,7 +42,9 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs) {
   if (with_runs) {
     for (const auto& n : store_.schedule_log(s.id))
       v.schedule_notes.push_back(n.outcome + " " + timeparse::iso_local(n.occurrence_ms) + ": " + n.detail);
-    for (const auto& r : store_.runs(s.id)) {
+    v.runs_total = store_.run_count(s.id);
+    const auto runs = store_.latest_runs(s.id, max_runs);
+    for (const auto& r : runs) {
       proto::RunView rv;
       rv.attempt = r.attempt;
       rv.agent = r.agent;
@@ -52,7 +56,8 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs) {
       rv.signal = r.signal;
       rv.reason = r.reason;
       rv.error = r.error;
-      rv.stderr_tail = r.stderr_tail;
+      // The log of the latest run only; `stream logs` has the rest.
+      if (&r == &runs.back()) rv.stderr_tail = r.stderr_tail;
       v.runs.push_back(std::move(rv));
     }
   }
@@ -75,6 +80,8 @@ proto::AgentView Controller::agent_view(const registry::Agent& a, const std::map
   v.ffmpeg_version = a.info.ffmpeg_version;
   v.cpus = a.info.cpus;
   v.reconnecting = a.loss_pending && clock::steady_ms() < a.grace_until_ms;
+  v.unknown_runs = a.unknown_runs;
+  v.duplicate = a.duplicate;
   return v;
 }
 

@@ -1,5 +1,7 @@
 #include "registry/registry.hpp"
 
+#include <algorithm>
+
 namespace ffleet::controller::registry {
 
 const proto::RunReport* Agent::run(std::int64_t stream_id, std::int64_t attempt) const {
@@ -19,12 +21,16 @@ void Registry::remember(const std::string& name, const proto::Register& info, bo
   a.loss_pending = true;
 }
 
-Agent& Registry::on_register(const proto::Register& r, std::int64_t now_ms, std::int64_t now_wall_ms) {
+Agent& Registry::on_register(const proto::Register& r, const std::string& peer, std::int64_t now_ms,
+                             std::int64_t now_wall_ms) {
   Agent& a = agents_[r.name];
   a.name = r.name;
+  a.peer = peer;
+  a.instance = r.instance;
   a.info = r;
   a.connected = true;
   a.loss_pending = false;
+  a.grace_until_ms = 0;
   a.draining_self = r.draining;
   a.last_heard_ms = now_ms;
   a.last_seen_wall_ms = now_wall_ms;
@@ -40,6 +46,19 @@ Agent* Registry::find(const std::string& name) {
 const Agent* Registry::find(const std::string& name) const {
   auto it = agents_.find(name);
   return it == agents_.end() ? nullptr : &it->second;
+}
+
+Agent* Registry::by_peer(const std::string& peer) {
+  for (auto& [n, a] : agents_)
+    if (a.connected && a.peer == peer) return &a;
+  return nullptr;
+}
+
+void Registry::forgive(std::int64_t paused_ms, std::int64_t now_ms) {
+  for (auto& [n, a] : agents_) {
+    if (a.connected) a.last_heard_ms = std::max(a.last_heard_ms, now_ms);
+    if (a.loss_pending) a.grace_until_ms += paused_ms;
+  }
 }
 
 std::vector<std::string> Registry::expire(std::int64_t now_ms, std::int64_t lost_after_ms) {

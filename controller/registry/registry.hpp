@@ -20,7 +20,9 @@ inline constexpr const char* kDraining = "draining";
 inline constexpr const char* kLost = "lost";
 
 struct Agent {
-  std::string name;  // also the ZeroMQ routing id of its DEALER socket
+  std::string name;
+  std::string peer;      // ZeroMQ routing id of the live process's DEALER socket
+  std::string instance;  // random per agent process (Register.instance)
   proto::Register info;
   bool connected = false;        // registered in this controller's lifetime and not lost since
   bool drain_requested = false;  // by an operator (persisted)
@@ -31,6 +33,11 @@ struct Agent {
   bool loss_pending = false;        // known from before a restart, not back yet
   proto::HostStats host;
   std::vector<proto::RunReport> runs;
+  // Runs it reports that another database placed (see Controller::foreign).
+  std::int64_t unknown_runs = 0;
+  // The last process refused for using this name, for `agent ls`.
+  std::string duplicate;
+  std::string duplicate_instance;
 
   std::string state() const {
     if (!connected) return kLost;
@@ -45,9 +52,17 @@ class Registry {
   // An agent known from the database but not (yet) connected since start-up.
   void remember(const std::string& name, const proto::Register& info, bool drain_requested, std::int64_t grace_until_ms,
                 std::int64_t last_seen_wall_ms);
-  Agent& on_register(const proto::Register& r, std::int64_t now_ms, std::int64_t now_wall_ms);
+  // A registration ends any grace: from now on the agent is judged by its
+  // heartbeats like every other.
+  Agent& on_register(const proto::Register& r, const std::string& peer, std::int64_t now_ms, std::int64_t now_wall_ms);
   Agent* find(const std::string& name);
   const Agent* find(const std::string& name) const;
+  // The connected agent whose live process uses this routing id.
+  Agent* by_peer(const std::string& peer);
+  // The controller was not running for a while (SIGSTOP, a slow disk): no
+  // agent is judged on the silence; each gets a full lost_after from `now`,
+  // and agents still expected after a restart get their grace extended.
+  void forgive(std::int64_t paused_ms, std::int64_t now_ms);
   // Marks as lost every connected agent silent for longer than `lost_after_ms`
   // (and past its grace), and every agent known from before a restart that
   // did not come back within its grace; returns their names.

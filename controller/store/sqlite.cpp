@@ -19,6 +19,11 @@ Stmt& Stmt::bind(int i, const std::string& v) {
   return *this;
 }
 
+Stmt& Stmt::bind_blob(int i, const std::string& bytes) {
+  if (stmt_) sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Stmt& Stmt::bind_null(int i) {
   if (stmt_) sqlite3_bind_null(stmt_, i);
   return *this;
@@ -32,17 +37,25 @@ bool Stmt::step() {
   return false;
 }
 
+bool Stmt::row() {
+  if (step()) return true;
+  if (!status_) throw Unavailable("cannot read the database: " + status_.message());
+  return false;
+}
+
 std::int64_t Stmt::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
 
 std::string Stmt::text(int col) const {
-  const auto* p = sqlite3_column_text(stmt_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+  const void* p = sqlite3_column_type(stmt_, col) == SQLITE_BLOB ? sqlite3_column_blob(stmt_, col)
+                                                                  : static_cast<const void*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
            : std::string();
 }
 
 bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+bool Stmt::is_blob(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_BLOB; }
 
-Result<Db> Db::open(const std::string& path) {
+Result<Db> Db::open(const std::string& path, int busy_timeout_ms) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -50,7 +63,7 @@ Result<Db> Db::open(const std::string& path) {
     sqlite3_close(raw);
     return Result<Db>::failure(msg);
   }
-  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_busy_timeout(raw, busy_timeout_ms);
   return Db(raw);
 }
 
@@ -69,17 +82,40 @@ Status Db::exec(std::string_view sql) {
   return Status::ok();
 }
 
-Transaction::Transaction(Db& db) : db_(db), begin_(db.exec("BEGIN IMMEDIATE")) {}
+Transaction::Transaction(Db& db) : db_(db), nested_(db.in_transaction()) {
+  static std::uint64_t counter = 0;
+  if (nested_) {
+    name_ = "sp" + std::to_string(++counter);
+    begin_ = db_.exec("SAVEPOINT " + name_);
+  } else {
+    begin_ = db_.exec("BEGIN IMMEDIATE");
+  }
+}
 
 Transaction::~Transaction() {
-  if (!done_ && begin_.is_ok()) (void)db_.exec("ROLLBACK");
+  if (!done_) rollback();
+}
+
+void Transaction::rollback() {
+  if (done_ || !begin_.is_ok()) return;
+  done_ = true;
+  if (nested_) {
+    (void)db_.exec("ROLLBACK TO " + name_);
+    (void)db_.exec("RELEASE " + name_);
+  } else if (db_.in_transaction()) {
+    (void)db_.exec("ROLLBACK");
+  }
 }
 
 Status Transaction::commit() {
   if (!begin_.is_ok()) return begin_;
+  if (done_) return Status::error("transaction already ended");
+  Status s = db_.exec(nested_ ? "RELEASE " + name_ : std::string("COMMIT"));
+  if (!s) {
+    rollback();
+    return s;
+  }
   done_ = true;
-  Status s = db_.exec("COMMIT");
-  if (!s) (void)db_.exec("ROLLBACK");
   return s;
 }
 

@@ -5,12 +5,23 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "ffleet/common/status.hpp"
 
 namespace ffleet::controller::store {
+
+// A read that failed (I/O error, a locked or vanished database). Thrown by
+// the Store's reads so that no caller can take a failed read for "not
+// found" and act on it (stop a live run, say). The controller's loop catches
+// it per message and per tick step: that unit of work is rolled back and a
+// request is answered with the error.
+class Unavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class Stmt {
  public:
@@ -22,14 +33,18 @@ class Stmt {
   bool prepared() const { return stmt_ != nullptr; }
   Stmt& bind(int i, std::int64_t v);
   Stmt& bind(int i, const std::string& v);
+  Stmt& bind_blob(int i, const std::string& bytes);
   Stmt& bind_null(int i);
   // SQLITE_ROW: true; SQLITE_DONE: false; an error sets status().
   bool step();
+  // step() for reads: an error throws Unavailable.
+  bool row();
   Status status() const { return status_; }
 
   std::int64_t int64(int col) const;
-  std::string text(int col) const;
+  std::string text(int col) const;  // bytes of a TEXT or BLOB column
   bool is_null(int col) const;
+  bool is_blob(int col) const;
 
  private:
   sqlite3* db_;
@@ -39,7 +54,10 @@ class Stmt {
 
 class Db {
  public:
-  static Result<Db> open(const std::string& path);
+  // `busy_timeout_ms`: how long a statement waits for a lock held by another
+  // connection before failing (the controller holds its database alone; this
+  // bounds a stall if something else, a backup tool say, takes a lock).
+  static Result<Db> open(const std::string& path, int busy_timeout_ms);
   Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
   Db& operator=(Db&&) = delete;
   ~Db();
@@ -48,22 +66,31 @@ class Db {
   Status exec(std::string_view sql);
   std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_;
 };
 
-// BEGIN IMMEDIATE on construction; ROLLBACK unless commit() succeeded.
+// BEGIN IMMEDIATE on construction, or a SAVEPOINT inside an open transaction
+// (the loop's turn); rolled back unless commit() succeeded. A nested commit
+// only releases the savepoint: the change is durable when the outermost
+// transaction commits.
 class Transaction {
  public:
   explicit Transaction(Db& db);
   ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
   Status begin_status() const { return begin_; }
   Status commit();
+  void rollback();
 
  private:
   Db& db_;
+  bool nested_ = false;
+  std::string name_;
   Status begin_;
   bool done_ = false;
 };

@@ -1,8 +1,16 @@
 #include "store/store.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 
+#include "ffleet/common/codec.hpp"
 #include "ffleet/common/json_describe.hpp"
 #include "ffleet/schema/migrations.hpp"
 
@@ -13,12 +21,21 @@ const char* kStreamCols =
     "id, name, owner, spec, desired, state, agent, attempt, pid, encoder, last_error, waiting_for, created_at_ms, "
     "updated_at_ms, next_start_ms, stop_at_ms, retries, retry_at_ms, avoid_agent, priority, pending_since_ms";
 
+// Specs are MessagePack (BLOB): paths are bytes and need not be UTF-8.
+// Rows written before migration 0003 hold JSON text.
+std::string encode_spec(const proto::StreamSpec& spec) { return wire::encode_body(spec); }
+
+Result<proto::StreamSpec> decode_spec(const Stmt& q, int col) {
+  if (q.is_blob(col)) return wire::decode_body<proto::StreamSpec>(q.text(col));
+  return jsonv::from_json<proto::StreamSpec>(nlohmann::json::parse(q.text(col), nullptr, false));
+}
+
 StreamRow read_stream(const Stmt& q, Status& err) {
   StreamRow s;
   s.id = q.int64(0);
   s.name = q.text(1);
   s.owner = q.text(2);
-  auto spec = jsonv::from_json<proto::StreamSpec>(nlohmann::json::parse(q.text(3), nullptr, false));
+  auto spec = decode_spec(q, 3);
   if (spec) s.spec = *spec;
   else err = Status::error("stream " + std::to_string(s.id) + ": bad spec: " + spec.error());
   s.desired = q.text(4);
@@ -46,7 +63,11 @@ std::vector<std::string> json_lines(const std::string& text) {
   return r ? *r : std::vector<std::string>{};
 }
 
-std::string lines_json(const std::vector<std::string>& v) { return jsonv::to_json(v).dump(); }
+// Lines reach the store as valid UTF-8 (made so where they entered); the
+// replace handler is a last guard so that no byte can make a write throw.
+std::string lines_json(const std::vector<std::string>& v) {
+  return jsonv::to_json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 int file_version(std::string_view file) {
   int v = 0;
@@ -59,16 +80,60 @@ int file_version(std::string_view file) {
 
 }  // namespace
 
-Result<Store> Store::open(const std::string& path) {
-  auto db = Db::open(path);
-  if (!db) return db.status();
-  Store s(std::move(*db));
+Result<Store> Store::open(const std::string& path, const StoreOptions& opts) {
+  // The lock comes first: a second controller must not even migrate.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Result<Store>::failure("cannot open database " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int e = errno;
+    ::close(fd);
+    if (e == EWOULDBLOCK)
+      return Result<Store>::failure("database " + path +
+                                    " is in use by another ffleet-controller; stop it first or give this one "
+                                    "another --db");
+    return Result<Store>::failure("cannot lock database " + path + ": " + std::strerror(e));
+  }
+  auto db = Db::open(path, opts.busy_timeout_ms);
+  if (!db) {
+    ::close(fd);
+    return db.status();
+  }
+  Store s(std::move(*db), path, fd, opts);
   // WAL: readers never block the writer; FULL: a commit is on disk before we
   // acknowledge it, so nothing acknowledged is lost even on power loss.
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"})
     if (Status st = s.db_.exec(pragma); !st) return st;
   if (Status st = s.migrate(); !st) return st;
+  if (Status st = s.read_id(); !st) return st;
   return s;
+}
+
+Store::Store(Store&& o) noexcept
+    : db_(std::move(o.db_)), path_(std::move(o.path_)), lock_fd_(o.lock_fd_), opts_(o.opts_), id_(std::move(o.id_)),
+      version_(o.version_), last_error_(o.last_error_) {
+  o.lock_fd_ = -1;
+}
+
+Store::~Store() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Status Store::read_id() {
+  Stmt q(db_.raw(), "SELECT value FROM meta WHERE key='store_id'");
+  if (q.step()) id_ = q.text(0);
+  if (!q.status()) return q.status();
+  if (id_.empty()) return Status::error("database " + path_ + " has no store_id (damaged?)");
+  return Status::ok();
+}
+
+Status Store::check_file() const {
+  struct stat held {}, now {};
+  if (::fstat(lock_fd_, &held) != 0) return Status::error(std::string("cannot stat the open database: ") + std::strerror(errno));
+  if (held.st_nlink == 0) return Status::error("database file " + path_ + " was deleted");
+  if (::stat(path_.c_str(), &now) != 0) return Status::error("database file " + path_ + " is gone: " + std::strerror(errno));
+  if (now.st_ino != held.st_ino || now.st_dev != held.st_dev)
+    return Status::error("database file " + path_ + " was replaced by another file");
+  return Status::ok();
 }
 
 Status Store::migrate() {
@@ -106,7 +171,7 @@ Result<std::int64_t> Store::insert_stream(const StreamRow& s) {
          "INSERT INTO streams (name, owner, spec, desired, state, agent, attempt, pid, encoder, last_error, waiting_for, "
          "created_at_ms, updated_at_ms, next_start_ms, stop_at_ms, retries, retry_at_ms, avoid_agent, priority, "
          "pending_since_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  q.bind(1, s.name).bind(2, s.owner).bind(3, jsonv::to_json(s.spec).dump()).bind(4, s.desired).bind(5, s.state);
+  q.bind(1, s.name).bind(2, s.owner).bind_blob(3, encode_spec(s.spec)).bind(4, s.desired).bind(5, s.state);
   q.bind(6, s.agent).bind(7, s.attempt).bind(8, s.pid).bind(9, s.encoder).bind(10, s.last_error);
   q.bind(11, s.waiting_for).bind(12, s.created_at_ms).bind(13, s.updated_at_ms).bind(14, s.next_start_ms);
   q.bind(15, s.stop_at_ms).bind(16, s.retries).bind(17, s.retry_at_ms).bind(18, s.avoid_agent).bind(19, s.priority);
@@ -125,7 +190,7 @@ Status Store::update_stream(const StreamRow& s) {
          "UPDATE streams SET spec=?, desired=?, state=?, agent=?, attempt=?, pid=?, encoder=?, last_error=?, "
          "waiting_for=?, updated_at_ms=?, next_start_ms=?, stop_at_ms=?, retries=?, retry_at_ms=?, avoid_agent=?, "
          "priority=?, pending_since_ms=? WHERE id=?");
-  q.bind(1, jsonv::to_json(s.spec).dump()).bind(2, s.desired).bind(3, s.state).bind(4, s.agent).bind(5, s.attempt);
+  q.bind_blob(1, encode_spec(s.spec)).bind(2, s.desired).bind(3, s.state).bind(4, s.agent).bind(5, s.attempt);
   q.bind(6, s.pid).bind(7, s.encoder).bind(8, s.last_error).bind(9, s.waiting_for).bind(10, s.updated_at_ms);
   q.bind(11, s.next_start_ms).bind(12, s.stop_at_ms).bind(13, s.retries).bind(14, s.retry_at_ms);
   q.bind(15, s.avoid_agent).bind(16, s.priority).bind(17, s.pending_since_ms).bind(18, s.id);
@@ -143,15 +208,14 @@ std::vector<StreamRow> Store::query_streams(const std::string& where, const std:
   Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams " + where + " ORDER BY id");
   if (has_arg) q.bind(1, arg);
   std::vector<StreamRow> out;
-  while (q.step()) out.push_back(read_stream(q, last_error_));
-  if (!q.status()) last_error_ = q.status();
+  while (q.row()) out.push_back(read_stream(q, last_error_));
   return out;
 }
 
 std::optional<StreamRow> Store::stream(std::int64_t id) {
   Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams WHERE id=?");
   q.bind(1, id);
-  if (!q.step()) return std::nullopt;
+  if (!q.row()) return std::nullopt;
   return read_stream(q, last_error_);
 }
 
@@ -166,6 +230,14 @@ std::optional<StreamRow> Store::find_stream(const std::string& ref) {
 }
 
 std::vector<StreamRow> Store::streams() { return query_streams("", "", false); }
+
+std::vector<StreamRow> Store::streams_page(std::int64_t after_id, std::int64_t limit) {
+  Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams WHERE id > ? ORDER BY id LIMIT ?");
+  q.bind(1, after_id).bind(2, limit);
+  std::vector<StreamRow> out;
+  while (q.row()) out.push_back(read_stream(q, last_error_));
+  return out;
+}
 
 std::vector<StreamRow> Store::streams_in_state(const std::string& state) {
   return query_streams("WHERE state=?", state, true);
@@ -185,7 +257,7 @@ std::vector<StreamRow> Store::pending_queue() {
   Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols +
                         " FROM streams WHERE state='pending' ORDER BY priority DESC, pending_since_ms, id");
   std::vector<StreamRow> out;
-  while (q.step()) out.push_back(read_stream(q, last_error_));
+  while (q.row()) out.push_back(read_stream(q, last_error_));
   return out;
 }
 
@@ -193,7 +265,12 @@ Status Store::log_schedule(const ScheduleLogRow& r) {
   Stmt q(db_.raw(),
          "INSERT INTO schedule_log (stream_id, occurrence_ms, outcome, detail, recorded_at_ms) VALUES (?,?,?,?,?)");
   q.bind(1, r.stream_id).bind(2, r.occurrence_ms).bind(3, r.outcome).bind(4, r.detail).bind(5, r.recorded_at_ms).step();
-  return q.status();
+  if (!q.status()) return q.status();
+  Stmt prune(db_.raw(),
+             "DELETE FROM schedule_log WHERE stream_id=? AND rowid NOT IN (SELECT rowid FROM schedule_log WHERE "
+             "stream_id=? ORDER BY rowid DESC LIMIT ?)");
+  prune.bind(1, r.stream_id).bind(2, r.stream_id).bind(3, opts_.schedule_history).step();
+  return prune.status();
 }
 
 std::vector<ScheduleLogRow> Store::schedule_log(std::int64_t stream_id) {
@@ -202,7 +279,7 @@ std::vector<ScheduleLogRow> Store::schedule_log(std::int64_t stream_id) {
          "ORDER BY rowid");
   q.bind(1, stream_id);
   std::vector<ScheduleLogRow> out;
-  while (q.step()) out.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.int64(4)});
+  while (q.row()) out.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.int64(4)});
   return out;
 }
 
@@ -215,19 +292,19 @@ std::map<std::string, std::int64_t> Store::active_per_agent() {
          "SELECT agent, COUNT(*) FROM streams WHERE state IN ('starting','running','stopping') AND agent != '' "
          "GROUP BY agent");
   std::map<std::string, std::int64_t> out;
-  while (q.step()) out[q.text(0)] = q.int64(1);
+  while (q.row()) out[q.text(0)] = q.int64(1);
   return out;
 }
 
 std::int64_t Store::running_total() {
   Stmt q(db_.raw(), "SELECT COUNT(*) FROM streams WHERE state IN ('starting','running')");
-  return q.step() ? q.int64(0) : 0;
+  return q.row() ? q.int64(0) : 0;
 }
 
 std::map<std::string, std::int64_t> Store::running_per_owner() {
   Stmt q(db_.raw(), "SELECT owner, COUNT(*) FROM streams WHERE state IN ('starting','running') GROUP BY owner");
   std::map<std::string, std::int64_t> out;
-  while (q.step()) out[q.text(0)] = q.int64(1);
+  while (q.row()) out[q.text(0)] = q.int64(1);
   return out;
 }
 
@@ -235,7 +312,11 @@ Status Store::insert_run(const RunRow& r) {
   Stmt q(db_.raw(),
          "INSERT OR IGNORE INTO runs (stream_id, attempt, agent, encoder, requested_at_ms) VALUES (?,?,?,?,?)");
   q.bind(1, r.stream_id).bind(2, r.attempt).bind(3, r.agent).bind(4, r.encoder).bind(5, r.requested_at_ms).step();
-  return q.status();
+  if (!q.status()) return q.status();
+  // Bounded history: attempts only grow, so the latest N are the highest.
+  Stmt prune(db_.raw(), "DELETE FROM runs WHERE stream_id=? AND attempt <= ?");
+  prune.bind(1, r.stream_id).bind(2, r.attempt - opts_.run_history).step();
+  return prune.status();
 }
 
 Status Store::update_run(const RunRow& r) {
@@ -280,7 +361,7 @@ RunRow read_run(const Stmt& q) {
 std::optional<RunRow> Store::run(std::int64_t stream_id, std::int64_t attempt) {
   Stmt q(db_.raw(), std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? AND attempt=?");
   q.bind(1, stream_id).bind(2, attempt);
-  if (!q.step()) return std::nullopt;
+  if (!q.row()) return std::nullopt;
   return read_run(q);
 }
 
@@ -288,8 +369,23 @@ std::vector<RunRow> Store::runs(std::int64_t stream_id) {
   Stmt q(db_.raw(), std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? ORDER BY attempt");
   q.bind(1, stream_id);
   std::vector<RunRow> out;
-  while (q.step()) out.push_back(read_run(q));
+  while (q.row()) out.push_back(read_run(q));
   return out;
+}
+
+std::vector<RunRow> Store::latest_runs(std::int64_t stream_id, std::int64_t limit) {
+  Stmt q(db_.raw(), std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? ORDER BY attempt DESC LIMIT ?");
+  q.bind(1, stream_id).bind(2, limit);
+  std::vector<RunRow> out;
+  while (q.row()) out.push_back(read_run(q));
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::int64_t Store::run_count(std::int64_t stream_id) {
+  Stmt q(db_.raw(), "SELECT COUNT(*) FROM runs WHERE stream_id=?");
+  q.bind(1, stream_id);
+  return q.row() ? q.int64(0) : 0;
 }
 
 Status Store::upsert_agent(const AgentRow& a) {
@@ -316,7 +412,7 @@ std::vector<AgentRow> Store::agents() {
          "SELECT name, hostname, cpus, mem_bytes, ffmpeg_version, max_streams, encoders, draining, first_seen_ms, "
          "last_seen_ms FROM agents ORDER BY name");
   std::vector<AgentRow> out;
-  while (q.step()) {
+  while (q.row()) {
     AgentRow a;
     a.name = q.text(0);
     a.hostname = q.text(1);
@@ -342,7 +438,7 @@ Status Store::set_limit(const std::string& scope, std::int64_t value) {
 std::map<std::string, std::int64_t> Store::limits() {
   Stmt q(db_.raw(), "SELECT scope, value FROM limits");
   std::map<std::string, std::int64_t> out;
-  while (q.step()) out[q.text(0)] = q.int64(1);
+  while (q.row()) out[q.text(0)] = q.int64(1);
   return out;
 }
 

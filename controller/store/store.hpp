@@ -1,6 +1,11 @@
 // The only code that speaks SQL. Opens the database in WAL mode with full
 // sync (an acknowledged change survives a crash or power loss), applies the
 // numbered migrations of schema/, and reads and writes the domain records.
+//
+// The database is this controller's alone: open() takes an exclusive lock on
+// the file (a second controller is refused) and check_file() finds a file
+// deleted or replaced underneath. Writes return a Status; reads throw
+// Unavailable (see sqlite.hpp), so a failed read never looks like "not found".
 // Owned by the controller's loop; not thread-safe.
 #pragma once
 
@@ -14,12 +19,29 @@
 
 namespace ffleet::controller::store {
 
+struct StoreOptions {
+  // Well under the heartbeat interval: nothing else should hold our locks, and
+  // a stalled statement must not stall the loop past an agent's lease.
+  int busy_timeout_ms = 200;
+  // Runs and schedule notes kept per stream; older ones are pruned.
+  std::int64_t run_history = 100;
+  std::int64_t schedule_history = 50;
+};
+
 class Store {
  public:
-  static Result<Store> open(const std::string& path);
+  static Result<Store> open(const std::string& path, const StoreOptions& opts = {});
+  Store(Store&& o) noexcept;
+  Store& operator=(Store&&) = delete;
+  ~Store();
 
   int schema_version() const { return version_; }
+  // Random id of this database, sent with every StartRun (see protocol.hpp).
+  const std::string& id() const { return id_; }
   Db& db() { return db_; }
+  // An error if the file at the path is no longer the one this store opened
+  // (deleted, renamed, replaced): writing on would write into nowhere.
+  Status check_file() const;
 
   // Streams
   Result<std::int64_t> insert_stream(const StreamRow& s);
@@ -29,6 +51,8 @@ class Store {
   // By id if `ref` is all digits and such a stream exists, else by name.
   std::optional<StreamRow> find_stream(const std::string& ref);
   std::vector<StreamRow> streams();
+  // Streams with id > after_id in id order, at most `limit`.
+  std::vector<StreamRow> streams_page(std::int64_t after_id, std::int64_t limit);
   std::vector<StreamRow> streams_in_state(const std::string& state);
   std::vector<StreamRow> streams_on_agent(const std::string& agent);
   // Scheduled streams whose next start has come.
@@ -52,6 +76,9 @@ class Store {
   Status update_run(const RunRow& r);
   std::optional<RunRow> run(std::int64_t stream_id, std::int64_t attempt);
   std::vector<RunRow> runs(std::int64_t stream_id);
+  // The latest `limit` runs, oldest first, and how many are kept in all.
+  std::vector<RunRow> latest_runs(std::int64_t stream_id, std::int64_t limit);
+  std::int64_t run_count(std::int64_t stream_id);
 
   // Agents
   Status upsert_agent(const AgentRow& a);
@@ -66,11 +93,17 @@ class Store {
   Status last_error() const { return last_error_; }
 
  private:
-  explicit Store(Db db) : db_(std::move(db)) {}
+  Store(Db db, std::string path, int lock_fd, const StoreOptions& opts)
+      : db_(std::move(db)), path_(std::move(path)), lock_fd_(lock_fd), opts_(opts) {}
   Status migrate();
+  Status read_id();
   std::vector<StreamRow> query_streams(const std::string& where, const std::string& arg, bool has_arg);
 
   Db db_;
+  std::string path_;
+  int lock_fd_ = -1;  // open on the database file, holding flock(LOCK_EX)
+  StoreOptions opts_;
+  std::string id_;
   int version_ = 0;
   Status last_error_;
 };

@@ -64,6 +64,10 @@ inline constexpr std::string_view kVersion = "version";
 inline constexpr std::string_view kMalformed = "malformed";
 inline constexpr std::string_view kNotRegistered = "not_registered";
 inline constexpr std::string_view kUnsupported = "unsupported";
+// Another live agent process holds this name; the newcomer is refused.
+inline constexpr std::string_view kDuplicateName = "duplicate_name";
+// The controller could not store a change; nothing was changed.
+inline constexpr std::string_view kStore = "store";
 }  // namespace err
 
 struct Header {
@@ -119,6 +123,10 @@ struct RunReport {
   bool stopping = false;
   std::string warning;  // "" or why the run needs attention (cpu, memory, behind)
   bool behind = false;  // a live run whose speed stays under 1.0x
+  // The database that placed this run (StartRun.store_id), "" from agents
+  // that predate it. A controller never adopts or stops a run placed by
+  // another database.
+  std::string store_id;
 };
 template <class V> void describe(V& v, RunReport& m) {
   v.req("stream_id", m.stream_id);
@@ -138,6 +146,7 @@ template <class V> void describe(V& v, RunReport& m) {
   v.opt("stopping", m.stopping);
   v.opt("warning", m.warning);
   v.opt("behind", m.behind);
+  v.opt("store_id", m.store_id);
 }
 
 struct HostStats {
@@ -170,6 +179,9 @@ struct Register {
   std::string agent_version;
   // Concurrent hardware encoder sessions this host allows, by vendor ("nvenc" -> 3).
   std::map<std::string, std::int64_t> session_limits;
+  // Random per agent process: two live processes under one name are told
+  // apart, and the second is refused.
+  std::string instance;
 };
 template <class V> void describe(V& v, Register& m) {
   v.req("name", m.name);
@@ -183,6 +195,7 @@ template <class V> void describe(V& v, Register& m) {
   v.req("runs", m.runs);
   v.opt("agent_version", m.agent_version);
   v.opt("session_limits", m.session_limits);
+  v.opt("instance", m.instance);
 }
 
 // Controller -> agent, reply to Register: the session's liveness settings.
@@ -258,12 +271,14 @@ struct StartRun {
   std::int64_t attempt = 0;
   std::string name;
   StreamSpec spec;
+  std::string store_id;  // the placing database; echoed in every report of the run
 };
 template <class V> void describe(V& v, StartRun& m) {
   v.req("stream_id", m.stream_id);
   v.req("attempt", m.attempt);
   v.req("name", m.name);
   v.req("spec", m.spec);
+  v.opt("store_id", m.store_id);
 }
 
 // Controller -> agent. Idempotent; a stop for a run the agent does not have is
@@ -291,6 +306,7 @@ struct RunStarted {
   // Why the run is not what was asked for, e.g. a hardware encoder that
   // failed at start and was replaced by libx264 (same attempt, new pid).
   std::string note;
+  std::string store_id;  // StartRun.store_id
 };
 template <class V> void describe(V& v, RunStarted& m) {
   v.req("stream_id", m.stream_id);
@@ -299,6 +315,7 @@ template <class V> void describe(V& v, RunStarted& m) {
   v.opt("encoder", m.encoder);
   v.req("started_at_ms", m.started_at_ms);
   v.opt("note", m.note);
+  v.opt("store_id", m.store_id);
 }
 
 // Agent -> controller, resent until acknowledged. `reason` says how the run
@@ -314,6 +331,7 @@ struct RunExited {
   std::string error;  // one line for people; empty when all went well
   std::vector<std::string> stderr_tail;
   std::int64_t ended_at_ms = 0;
+  std::string store_id;  // StartRun.store_id
 };
 template <class V> void describe(V& v, RunExited& m) {
   v.req("stream_id", m.stream_id);
@@ -324,6 +342,7 @@ template <class V> void describe(V& v, RunExited& m) {
   v.opt("error", m.error);
   v.opt("stderr_tail", m.stderr_tail);
   v.req("ended_at_ms", m.ended_at_ms);
+  v.opt("store_id", m.store_id);
 }
 
 // Controller -> agent: the last `tail` stderr lines of a live run.
@@ -387,20 +406,31 @@ template <class V> void describe(V& v, StreamAction& m) {
   v.req("action", m.action);
 }
 
+// One page of streams in id order: those with an id above `after_id`, at
+// most `limit` (0: the controller's page size). Reply.more says whether
+// another page follows; the CLI asks until it does not.
 struct StreamList {
   static constexpr MsgType kType = MsgType::StreamList;
   std::string user;
+  std::int64_t after_id = 0;
+  std::int64_t limit = 0;
 };
-template <class V> void describe(V& v, StreamList& m) { v.req("user", m.user); }
+template <class V> void describe(V& v, StreamList& m) {
+  v.req("user", m.user);
+  v.opt("after_id", m.after_id);
+  v.opt("limit", m.limit);
+}
 
 struct StreamShow {
   static constexpr MsgType kType = MsgType::StreamShow;
   std::string user;
   std::string ref;
+  std::int64_t runs = 0;  // the latest N runs (0: the controller's default)
 };
 template <class V> void describe(V& v, StreamShow& m) {
   v.req("user", m.user);
   v.req("ref", m.ref);
+  v.opt("runs", m.runs);
 }
 
 struct StreamLogs {
@@ -425,7 +455,7 @@ struct AgentAction {
   static constexpr MsgType kType = MsgType::AgentAction;
   std::string user;
   std::string name;
-  std::string action;  // drain | resume
+  std::string action;  // drain | resume | detect | stop-unknown
 };
 template <class V> void describe(V& v, AgentAction& m) {
   v.req("user", m.user);
@@ -533,6 +563,7 @@ struct StreamView {
   std::int64_t retries = 0;        // consecutive failed runs
   std::int64_t retry_at_ms = 0;    // next retry, 0: none
   std::vector<std::string> schedule_notes;  // missed or late starts (StreamShow)
+  std::int64_t runs_total = 0;  // runs kept in the history; `runs` holds the latest
 };
 template <class V> void describe(V& v, StreamView& m) {
   v.req("id", m.id);
@@ -559,6 +590,7 @@ template <class V> void describe(V& v, StreamView& m) {
   v.opt("retries", m.retries);
   v.opt("retry_at_ms", m.retry_at_ms);
   v.opt("schedule_notes", m.schedule_notes);
+  v.opt("runs_total", m.runs_total);
 }
 
 struct AgentView {
@@ -575,6 +607,13 @@ struct AgentView {
   std::string ffmpeg_version;
   std::int64_t cpus = 0;
   bool reconnecting = false;  // lost, but still within the grace after a controller restart
+  // Runs this agent reports that this controller's database never placed (an
+  // empty or replaced database): neither adopted nor stopped until an
+  // operator runs `ffleet agent stop-unknown NAME`.
+  std::int64_t unknown_runs = 0;
+  // Another process that tried to register under this name, refused: "" or
+  // "host H (instance I) at T".
+  std::string duplicate;
 };
 template <class V> void describe(V& v, AgentView& m) {
   v.req("name", m.name);
@@ -590,6 +629,8 @@ template <class V> void describe(V& v, AgentView& m) {
   v.opt("ffmpeg_version", m.ffmpeg_version);
   v.opt("cpus", m.cpus);
   v.opt("reconnecting", m.reconnecting);
+  v.opt("unknown_runs", m.unknown_runs);
+  v.opt("duplicate", m.duplicate);
 }
 
 struct LimitsView {
@@ -616,6 +657,7 @@ struct Reply {
   std::vector<AgentView> agents;
   std::vector<std::string> lines;
   LimitsView limits;
+  bool more = false;  // StreamList: another page follows
 };
 template <class V> void describe(V& v, Reply& m) {
   v.req("ok", m.ok);
@@ -625,6 +667,7 @@ template <class V> void describe(V& v, Reply& m) {
   v.opt("agents", m.agents);
   v.opt("lines", m.lines);
   v.opt("limits", m.limits);
+  v.opt("more", m.more);
 }
 
 }  // namespace ffleet::proto

@@ -1,0 +1,194 @@
+// The loop turn: reading the socket, serving agents before clients and
+// clients in turns, one transaction per turn, and sending only after it
+// commits. Also what happens after a pause.
+#include <exception>
+
+#include "ffleet/common/clock.hpp"
+#include "ffleet/common/log.hpp"
+#include "ffleet/common/text.hpp"
+#include "loop/controller.hpp"
+#include "loop/replies.hpp"
+
+namespace ffleet::controller {
+namespace {
+auto logger() {
+  static auto l = log::get("controller.loop");
+  return l;
+}
+
+// Reading is cheap and bounded per turn so that a flood cannot starve the
+// timers; whatever is left is read next turn (the poll returns at once).
+constexpr int kMaxReadPerTurn = 5000;
+// A client may have this many requests waiting; beyond it each new one is
+// answered "busy" at once. The CLI sends one at a time; this is for scripts
+// that pipeline.
+constexpr std::size_t kMaxQueuedPerClient = 64;
+// All clients' waiting requests together (bytes), so many clients at once
+// cost a bounded amount of memory too.
+constexpr std::size_t kMaxQueuedBytes = 64u << 20;
+
+bool from_agent(proto::MsgType t) {
+  using proto::MsgType;
+  switch (t) {
+    case MsgType::Register:
+    case MsgType::Heartbeat:
+    case MsgType::RunStarted:
+    case MsgType::RunExited:
+    case MsgType::LogsReply:
+    case MsgType::Ack:
+    case MsgType::Unsupported:
+    case MsgType::Error: return true;
+    default: return false;
+  }
+}
+}  // namespace
+
+void Controller::receive(std::int64_t now) {
+  for (int i = 0; i < kMaxReadPerTurn; ++i) {
+    auto frames = zio::try_recv(sock_);
+    if (!frames) break;
+    auto parsed = wire::parse(std::move(*frames), true);
+    if (auto* fe = std::get_if<wire::FrameError>(&parsed)) {
+      logger()->warn("message_dropped peer={} code={} error=\"{}\"", wire::peer_label(fe->peer), fe->code,
+                     text::for_people(fe->message));
+      if (!fe->peer.empty()) send_to(fe->peer, proto::ErrorMsg{fe->code, fe->message});
+      continue;
+    }
+    auto& env = std::get<wire::Envelope>(parsed);
+    if (from_agent(env.type())) {
+      // Liveness counts when a message arrives, not when it is handled.
+      if (auto* a = registry_.by_peer(env.peer)) {
+        a->last_heard_ms = now;
+        a->last_seen_wall_ms = clock::wall_ms();
+      }
+      agent_inbox_.push_back(std::move(env));
+      continue;
+    }
+    auto& q = client_queues_[env.peer];
+    const std::size_t size = env.body.size();
+    if (q.size() >= kMaxQueuedPerClient || client_queued_bytes_ + size > kMaxQueuedBytes) {
+      ++stats_.busy_replies;
+      logger()->warn("request_refused peer={} type={} why=busy queued={} queued_bytes={}", wire::peer_label(env.peer),
+                     proto::type_name(env.type()), q.size(), client_queued_bytes_);
+      proto::Reply r = fail("controller busy: " + std::to_string(q.size()) +
+                            " requests from this client are waiting; send fewer at once and retry");
+      outbox_.push_back({env.peer, wire::message(r, next_id_++, env.header.msg_id), env.header.msg_id});
+      if (q.empty()) client_queues_.erase(env.peer);
+      continue;
+    }
+    if (q.empty()) client_order_.push_back(env.peer);
+    client_queued_bytes_ += size;
+    q.push_back(std::move(env));
+  }
+}
+
+void Controller::serve_agents() {
+  for (auto& env : agent_inbox_) {
+    bool unavailable = false;
+    const std::string what = std::string("agent message ") + std::string(proto::type_name(env.type())) + " from " +
+                             wire::peer_label(env.peer);
+    if (guarded(what, [&] { on_agent_frames(env); }, &unavailable) || unavailable) continue;
+    // A report whose handling fails for a reason other than the database
+    // would fail again on every resend: recorded once (the error above),
+    // acknowledged and dropped, so one bad input cannot become a crash loop.
+    const auto t = env.type();
+    if (t == proto::MsgType::RunStarted || t == proto::MsgType::RunExited) {
+      logger()->error("report_dropped peer={} type={} msg_id={}", wire::peer_label(env.peer), proto::type_name(t),
+                      env.header.msg_id);
+      send_to(env.peer, proto::Ack{}, env.header.msg_id);
+    }
+  }
+  agent_inbox_.clear();
+}
+
+void Controller::serve_clients(std::int64_t budget_ms) {
+  const std::int64_t until = clock::steady_ms() + budget_ms;
+  while (!client_order_.empty() && clock::steady_ms() < until) {
+    const std::string peer = client_order_.front();
+    client_order_.pop_front();
+    auto it = client_queues_.find(peer);
+    if (it == client_queues_.end() || it->second.empty()) continue;
+    wire::Envelope env = std::move(it->second.front());
+    it->second.pop_front();
+    client_queued_bytes_ -= env.body.size();
+    if (it->second.empty()) client_queues_.erase(it);
+    else client_order_.push_back(peer);  // one request per client per round
+    bool unavailable = false;
+    const std::string what = std::string("request ") + std::string(proto::type_name(env.type())) + " from " +
+                             wire::peer_label(env.peer);
+    if (!guarded(what, [&] { on_client_frames(env); }, &unavailable))
+      reply(env, fail(unavailable ? "the controller cannot read its database; nothing was changed"
+                                  : "internal error handling this request; nothing was changed (see the controller log)"));
+  }
+}
+
+void Controller::reply(const wire::Envelope& env, const proto::Reply& r) {
+  auto frames = wire::message(r, next_id_++, env.header.msg_id);
+  // Never more than a peer accepts: the handlers page and cut their answers;
+  // this is the last guard.
+  if (frames[1].size() + frames[2].size() > proto::kMaxMessageBytes) {
+    logger()->error("reply_too_large peer={} type={} bytes={}", wire::peer_label(env.peer), proto::type_name(env.type()),
+                    frames[2].size());
+    frames = wire::message(fail("the answer is too large to send; ask for less (fewer runs, a page of streams)"),
+                           next_id_++, env.header.msg_id);
+  }
+  outbox_.push_back({env.peer, std::move(frames), env.header.msg_id});
+}
+
+bool Controller::guarded(const std::string& what, const std::function<void()>& fn, bool* store_unavailable) {
+  const std::size_t mark = outbox_.size();
+  store::Transaction sp(store_.db());
+  try {
+    fn();
+    if (Status st = sp.commit(); !st) throw store::Unavailable(st.message());
+    return true;
+  } catch (const store::Unavailable& e) {
+    if (store_unavailable) *store_unavailable = true;
+    logger()->error("store_failed during=\"{}\" error=\"{}\" action=rolled_back", what, text::for_people(e.what()));
+  } catch (const std::exception& e) {
+    logger()->error("handler_failed during=\"{}\" error=\"{}\" action=rolled_back", what, text::for_people(e.what()));
+  }
+  sp.rollback();
+  outbox_.resize(mark);
+  return false;
+}
+
+void Controller::begin_turn() {
+  turn_tx_ = std::make_unique<store::Transaction>(store_.db());
+  if (!turn_tx_->begin_status())
+    logger()->error("store_failed op=begin error=\"{}\"", turn_tx_->begin_status().message());
+}
+
+void Controller::end_turn() {
+  Status committed = turn_tx_ ? turn_tx_->commit() : Status::ok();
+  turn_tx_.reset();
+  if (!committed) logger()->error("store_failed op=commit error=\"{}\" action=answer_errors", committed.message());
+  flush(committed);
+}
+
+void Controller::flush(const Status& committed) {
+  for (auto& o : outbox_) {
+    if (!committed) {
+      // Nothing of this turn was stored: a client hears that; everything
+      // else (acks, commands) is dropped and happens again from what is
+      // stored (agents resend reports, commands are resent).
+      if (o.client_msg_id == 0) continue;
+      o.frames = wire::message(fail("cannot store the change: " + committed.message() + "; nothing was changed"),
+                               next_id_++, o.client_msg_id);
+    }
+    if (Status s = zio::send(sock_, o.frames, o.peer); !s) {
+      ++stats_.send_failures;
+      // A client that went away or stopped reading; an agent that is gone.
+      logger()->warn("send_failed peer={} answer={} error=\"{}\"", wire::peer_label(o.peer), o.client_msg_id != 0,
+                     s.message());
+    }
+  }
+  outbox_.clear();
+}
+
+void Controller::on_pause(std::int64_t paused_ms, std::int64_t now) {
+  logger()->warn("loop_paused ms={} action=hear_agents_out lost_after_ms={}", paused_ms, opts_.lost_after_ms);
+  registry_.forgive(paused_ms, now);
+}
+
+}  // namespace ffleet::controller
