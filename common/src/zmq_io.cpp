@@ -7,9 +7,9 @@ Status send(zmq::socket_ref s, const std::vector<std::string>& frames, const std
     const std::size_t n = frames.size() + (peer.empty() ? 0 : 1);
     std::size_t i = 0;
     auto flags = [&] { return ++i < n ? zmq::send_flags::sndmore | zmq::send_flags::dontwait : zmq::send_flags::dontwait; };
-    if (!peer.empty() && !s.send(zmq::buffer(peer), flags())) return Status::error("send would block");
+    if (!peer.empty() && !s.send(zmq::buffer(peer), flags())) return Status::error(kWouldBlock);
     for (const auto& f : frames)
-      if (!s.send(zmq::buffer(f), flags())) return Status::error("send would block");
+      if (!s.send(zmq::buffer(f), flags())) return Status::error(kWouldBlock);
     return Status::ok();
   } catch (const zmq::error_t& e) {
     return Status::error(e.what());

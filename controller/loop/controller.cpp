@@ -22,6 +22,7 @@ constexpr std::int64_t kTickMs = 250;
 // Client requests are served for at most this long per turn, so agents'
 // messages and the timers wait no longer than that behind a burst.
 constexpr std::int64_t kClientBudgetMs = 50;
+constexpr std::int64_t kDeferredRetryMs = 20;
 }  // namespace
 
 Controller::Controller(Options opts, store::Store store)
@@ -88,7 +89,10 @@ int Controller::run() {
   std::int64_t planned_wake = clock::steady_ms();
   while (exit_code_ < 0) {
     const std::int64_t before = clock::steady_ms();
-    const std::int64_t timeout = clients_waiting() ? 0 : std::clamp<std::int64_t>(next_tick_ms_ - before, 0, kTickMs);
+    // Work in hand: do not sleep. Answers waiting for a slow reader: look
+    // again soon.
+    const std::int64_t cap = deferred_.empty() ? kTickMs : kDeferredRetryMs;
+    const std::int64_t timeout = clients_waiting() ? 0 : std::clamp<std::int64_t>(next_tick_ms_ - before, 0, cap);
     planned_wake = before + timeout;
     try {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));

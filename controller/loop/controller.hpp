@@ -167,6 +167,12 @@ class Controller {
   // The turn: its transaction and what it will send once that commits.
   std::unique_ptr<store::Transaction> turn_tx_;
   std::vector<Outgoing> outbox_;
+  // Messages to peers whose queue was full (a client pipelining without
+  // reading yet), sent in order as the peer reads; bounded per peer and in all.
+  std::map<std::string, std::deque<Outgoing>> deferred_;
+  std::size_t deferred_bytes_ = 0;
+  bool send_or_defer(Outgoing o);
+  void retry_deferred();
   // Received, not yet handled: agents' messages (all handled every turn) and
   // each client's requests (served in turns, bounded per client and in all).
   std::vector<wire::Envelope> agent_inbox_;

@@ -26,6 +26,14 @@ constexpr std::size_t kMaxQueuedPerClient = 64;
 // All clients' waiting requests together (bytes), so many clients at once
 // cost a bounded amount of memory too.
 constexpr std::size_t kMaxQueuedBytes = 64u << 20;
+// Answers kept for peers that do not read yet (a pipelining script): far
+// more than a CLI needs, small enough that a client that never reads costs
+// little. Beyond it, answers to that peer are dropped and logged.
+constexpr std::size_t kMaxDeferredPerPeer = 4096;
+constexpr std::size_t kMaxDeferredBytes = 32u << 20;
+// Refusals and failed sends are logged at warn this many times per stats
+// period (10 s), then at debug: a flood must not flood the log too.
+constexpr std::int64_t kLoudPerPeriod = 20;
 
 bool from_agent(proto::MsgType t) {
   using proto::MsgType;
@@ -68,7 +76,7 @@ void Controller::receive(std::int64_t now) {
     const std::size_t size = env.body.size();
     if (q.size() >= kMaxQueuedPerClient || client_queued_bytes_ + size > kMaxQueuedBytes) {
       ++stats_.busy_replies;
-      logger()->warn("request_refused peer={} type={} why=busy queued={} queued_bytes={}", wire::peer_label(env.peer),
+      logger()->log(stats_.busy_replies <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::debug,"request_refused peer={} type={} why=busy queued={} queued_bytes={}", wire::peer_label(env.peer),
                      proto::type_name(env.type()), q.size(), client_queued_bytes_);
       proto::Reply r = fail("controller busy: " + std::to_string(q.size()) +
                             " requests from this client are waiting; send fewer at once and retry");
@@ -167,6 +175,7 @@ void Controller::end_turn() {
 }
 
 void Controller::flush(const Status& committed) {
+  retry_deferred();
   for (auto& o : outbox_) {
     if (!committed) {
       // Nothing of this turn was stored: a client hears that; everything
@@ -176,14 +185,45 @@ void Controller::flush(const Status& committed) {
       o.frames = wire::message(fail("cannot store the change: " + committed.message() + "; nothing was changed"),
                                next_id_++, o.client_msg_id);
     }
-    if (Status s = zio::send(sock_, o.frames, o.peer); !s) {
-      ++stats_.send_failures;
-      // A client that went away or stopped reading; an agent that is gone.
-      logger()->warn("send_failed peer={} answer={} error=\"{}\"", wire::peer_label(o.peer), o.client_msg_id != 0,
-                     s.message());
-    }
+    send_or_defer(std::move(o));
   }
   outbox_.clear();
+}
+
+bool Controller::send_or_defer(Outgoing o) {
+  auto waiting = deferred_.find(o.peer);
+  Status s = waiting == deferred_.end() ? zio::send(sock_, o.frames, o.peer) : Status::error(zio::kWouldBlock);
+  if (s) return true;
+  const std::size_t bytes = o.frames[1].size() + o.frames[2].size();
+  if (s.message() == zio::kWouldBlock && deferred_bytes_ + bytes <= kMaxDeferredBytes &&
+      (waiting == deferred_.end() || waiting->second.size() < kMaxDeferredPerPeer)) {
+    deferred_bytes_ += bytes;
+    deferred_[o.peer].push_back(std::move(o));
+    return false;
+  }
+  ++stats_.send_failures;
+  // A client that went away, or one that reads nothing while asking more.
+  logger()->log(stats_.send_failures <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::debug,
+                "send_failed peer={} answer={} error=\"{}\"", wire::peer_label(o.peer), o.client_msg_id != 0,
+                s.message() == zio::kWouldBlock ? "the peer reads nothing and its backlog is full" : s.message());
+  return false;
+}
+
+void Controller::retry_deferred() {
+  for (auto it = deferred_.begin(); it != deferred_.end();) {
+    auto& q = it->second;
+    while (!q.empty()) {
+      Status s = zio::send(sock_, q.front().frames, q.front().peer);
+      if (!s && s.message() == zio::kWouldBlock) break;
+      if (!s) {
+        ++stats_.send_failures;
+        logger()->debug("send_failed peer={} error=\"{}\"", wire::peer_label(it->first), s.message());
+      }
+      deferred_bytes_ -= q.front().frames[1].size() + q.front().frames[2].size();
+      q.pop_front();
+    }
+    it = q.empty() ? deferred_.erase(it) : std::next(it);
+  }
 }
 
 void Controller::on_pause(std::int64_t paused_ms, std::int64_t now) {

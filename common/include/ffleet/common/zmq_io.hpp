@@ -12,6 +12,10 @@
 
 namespace ffleet::zio {
 
+// The message of send()'s error when the peer's queue is full (it does not
+// read): worth trying again later, unlike an unroutable peer.
+inline constexpr const char* kWouldBlock = "send would block";
+
 // Sends all frames; `peer` (non-empty on ROUTER) is prepended as the routing id.
 // Never blocks: a full queue or an unroutable peer is an error value.
 Status send(zmq::socket_ref s, const std::vector<std::string>& frames, const std::string& peer = {});
