@@ -13,6 +13,7 @@
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/signals.hpp"
+#include "ffleet/common/text.hpp"
 
 namespace ffleet::agent {
 namespace {
@@ -30,15 +31,15 @@ constexpr std::int64_t kFlushAfterDrainMs = 2000;
 Status prepare_work_dir(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return Status::error("cannot create work dir " + dir + ": " + std::strerror(errno));
-  // No run outlives the agent (they die with it), so every playlist left
-  // here is an orphan of a crash.
+  // No run outlives the agent (they die with it), so every playlist or
+  // scratch file left here is an orphan of a crash.
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return Status::error("cannot open work dir " + dir + ": " + std::strerror(errno));
   int removed = 0;
   while (dirent* e = ::readdir(d)) {
     const std::string n = e->d_name;
     if ((n.rfind("playlist_", 0) == 0 && n.size() > 4 && n.substr(n.size() - 4) == ".txt") ||
-        n.rfind(".detect-", 0) == 0) {
+        n.rfind(".detect-", 0) == 0 || n.rfind(".probe-", 0) == 0) {
       if (::unlink((dir + "/" + n).c_str()) == 0) ++removed;
     }
   }
@@ -62,7 +63,18 @@ Status Agent::init() {
   }
   if (Status s = prepare_work_dir(opts_.work_dir); !s) return s;
 
-  detect_encoders();
+  // Before the loop: nothing waits on us yet, and the deadlines bound it.
+  const auto t0 = clock::steady_ms();
+  auto det = encoders::detect(opts_.ffmpeg, opts_.work_dir, detect_deadlines());
+  if (!det) {
+    // A stand-in ffmpeg (tests) or a broken one: run with no encoders, so
+    // only copy-mode streams can be placed here; say so loudly.
+    logger()->warn("encoder_detection_failed error=\"{}\"", det.error());
+  } else {
+    detection_ = *det;
+    log_detection(detection_);
+  }
+  logger()->info("encoders_detected usable={} ms={}", fmt::join(detection_.usable(), ","), clock::steady_ms() - t0);
 
   runner::RunConfig rc;
   rc.ffmpeg = opts_.ffmpeg;
@@ -81,7 +93,7 @@ Status Agent::init() {
   rc.host.encoders = detection_.usable();
   rc.host.prefer_hardware = opts_.prefer_hardware_encoding;
 
-  link_ = std::make_unique<link::Link>(ctx_, opts_.controller, opts_.name);
+  link_ = std::make_unique<link::Link>(ctx_, opts_.controller, link::routing_id(opts_.name, instance_));
   link_->set_register_source([this] { return make_register(); });
   runner_ = std::make_unique<runner::Runner>(
       rc, proc_, [this](const proto::RunStarted& m) { link_->send_reliable(m); },
@@ -89,24 +101,48 @@ Status Agent::init() {
   return Status::ok();
 }
 
-void Agent::detect_encoders() {
-  const auto t0 = clock::steady_ms();
-  auto det = encoders::detect(opts_.ffmpeg, opts_.work_dir, std::chrono::milliseconds(opts_.detect_timeout_ms));
-  if (!det) {
-    // A stand-in ffmpeg (tests) or a broken one: run with no encoders, so
-    // only copy-mode streams can be placed here; say so loudly.
-    logger()->warn("encoder_detection_failed error=\"{}\"", det.error());
-    detection_ = {};
-  } else {
-    detection_ = *det;
-    for (const auto& c : detection_.candidates)
-      if (c.listed) logger()->info("encoder name={} usable={} why=\"{}\"", c.name, c.works, c.why);
-  }
-  logger()->info("encoders_detected usable={} ms={}", fmt::join(detection_.usable(), ","), clock::steady_ms() - t0);
+encoders::Deadlines Agent::detect_deadlines() const {
+  encoders::Deadlines d;
+  d.test_ms = opts_.detect_timeout_ms;
+  return d;
 }
 
-void Agent::redetect() {
-  detect_encoders();
+void Agent::log_detection(const encoders::Detection& d) const {
+  for (const auto& c : d.candidates)
+    if (c.listed) logger()->info("encoder name={} usable={} why=\"{}\"", c.name, c.works, c.why);
+}
+
+void Agent::start_redetect(const char* by, std::int64_t now) {
+  if (redetect_) {
+    logger()->info("redetect_requested by={} action=none why=already_running", by);
+    return;
+  }
+  logger()->info("redetect_requested by={}", by);
+  const std::string prefix = opts_.work_dir + "/.detect-" + std::to_string(::getpid()) + "-";
+  redetect_ = std::make_unique<encoders::Detector>(opts_.ffmpeg, prefix, detect_deadlines());
+  redetect_->start(now);
+  redetect_started_ms_ = now;
+  poll_redetect(now);  // a start that failed at once is done at once
+}
+
+void Agent::poll_redetect(std::int64_t now) {
+  if (!redetect_ || !redetect_->poll(now)) return;
+  const auto ms = now - redetect_started_ms_;
+  auto det = redetect_->result();
+  redetect_.reset();
+  if (!det) {
+    logger()->warn("redetect_failed error=\"{}\" action=keep_previous usable={} ms={}", det.error(),
+                   fmt::join(detection_.usable(), ","), ms);
+    return;
+  }
+  std::vector<std::string> late;
+  for (const auto& c : det->candidates)
+    if (c.timed_out) late.push_back(c.name);
+  if (!late.empty())
+    logger()->warn("redetect_timed_out encoders={} action=keep_previous_verdicts", fmt::join(late, ","));
+  detection_ = encoders::keep_previous_when_timed_out(std::move(*det), detection_);
+  log_detection(detection_);
+  logger()->info("encoders_detected usable={} ms={}", fmt::join(detection_.usable(), ","), ms);
   runner_->set_encoders(detection_.usable());
   // A fresh Register carries the new list; the controller reconciles as usual.
   link_->reregister();
@@ -126,6 +162,7 @@ proto::Register Agent::make_register() const {
   r.draining = draining_;
   r.runs = runner_->reports();
   r.agent_version = "0.1.0";
+  r.instance = instance_;
   for (const auto& [vendor, n] : opts_.encoder_sessions) r.session_limits[vendor] = n;
   return r;
 }
@@ -139,6 +176,8 @@ void Agent::log_state_counts() {
 }
 
 void Agent::send_heartbeat() {
+  // The worst lag since the last heartbeat: the heartbeat is what it delays.
+  if (const auto worst = lag_.take_worst(); worst > 0) logger()->debug("loop_lag_worst ms={}", worst);
   proto::Heartbeat hb;
   hb.host = host_stats_;
   hb.runs = runner_->reports();
@@ -169,7 +208,7 @@ void Agent::begin_drain(std::int64_t now, bool exit_after) {
 void Agent::on_signal(int sig, std::int64_t now) {
   if (sig == SIGHUP) {
     logger()->info("signal_received signal=SIGHUP action=redetect_encoders");
-    redetect();
+    start_redetect("SIGHUP", now);
   } else if (sig == SIGCHLD) {
     runner_->reap(clock::wall_ms());
   } else if (sig == SIGTERM || sig == SIGINT) {
@@ -184,164 +223,97 @@ void Agent::on_signal(int sig, std::int64_t now) {
   }
 }
 
-void Agent::on_message(const wire::Envelope& env, std::int64_t now) {
-  using proto::MsgType;
-  link_->heard(now);
-  auto bad = [&](const std::string& e) { logger()->warn("message_dropped from=controller error=\"{}\"", e); };
-  switch (env.type()) {
-    case MsgType::Registered: {
-      auto m = wire::decode<proto::Registered>(env);
-      if (!m) return bad(m.error());
-      link_->on_registered(*m, now);
-      return;
-    }
-    case MsgType::Heartbeat: return;
-    case MsgType::Ack: link_->on_ack(env.header.in_reply_to); return;
-    case MsgType::StartRun: {
-      auto m = wire::decode<proto::StartRun>(env);
-      if (!m) return bad(m.error());
-      if (draining_ && !runner_->find(m->stream_id)) {
-        proto::RunExited r;
-        r.stream_id = m->stream_id;
-        r.attempt = m->attempt;
-        r.reason = "refused";
-        r.error = "agent " + opts_.name + " is draining";
-        r.ended_at_ms = clock::wall_ms();
-        link_->send_reliable(r);
-        return;
-      }
-      runner_->start(*m, clock::wall_ms());
-      return;
-    }
-    case MsgType::StopRun: {
-      auto m = wire::decode<proto::StopRun>(env);
-      if (!m) return bad(m.error());
-      runner_->stop(m->stream_id, m->attempt, m->reason.empty() ? "stop" : m->reason, now);
-      return;
-    }
-    case MsgType::LogsRequest: {
-      auto m = wire::decode<proto::LogsRequest>(env);
-      if (!m) return bad(m.error());
-      proto::LogsReply r;
-      r.stream_id = m->stream_id;
-      r.attempt = m->attempt;
-      if (const auto* run = runner_->find(m->stream_id); run && run->attempt() == m->attempt) {
-        r.found = true;
-        r.lines = run->tail(static_cast<std::size_t>(std::clamp<std::int64_t>(m->tail, 0, 10000)));
-      }
-      link_->send(r, env.header.msg_id);
-      return;
-    }
-    case MsgType::AgentControl: {
-      auto m = wire::decode<proto::AgentControl>(env);
-      if (!m) return bad(m.error());
-      if (m->action == "drain") {
-        begin_drain(now, false);
-      } else if (m->action == "resume" && !exit_when_drained_) {
-        draining_ = false;
-        logger()->info("drain_cancelled");
-        send_heartbeat();
-      } else if (m->action == "detect") {
-        logger()->info("redetect_requested by=controller");
-        redetect();
-      }
-      link_->send(proto::Ack{}, env.header.msg_id);
-      return;
-    }
-    case MsgType::Error: {
-      auto m = wire::decode<proto::ErrorMsg>(env);
-      if (!m) return bad(m.error());
-      if (m->code == proto::err::kNotRegistered) {
-        logger()->info("controller_forgot_us action=reregister");
-        link_->reregister();
-      } else if (m->code == proto::err::kVersion) {
-        logger()->error("controller_refused_version error=\"{}\"", m->message);
-        exit_code_ = kExitVersion;
-      } else {
-        logger()->warn("controller_error code={} error=\"{}\"", m->code, m->message);
-      }
-      return;
-    }
-    case MsgType::Unsupported: logger()->warn("controller_unsupported_message"); return;
-    default: {
-      logger()->warn("message_dropped from=controller type={} error=\"unknown type\"", env.header.type);
-      proto::Unsupported u;
-      u.type = env.header.type;
-      link_->send(u, env.header.msg_id);
-    }
-  }
-}
-
 std::int64_t Agent::next_deadline(std::int64_t now) const {
   std::int64_t d = now + 1000;  // never sleep longer than a second
-  for (std::int64_t x : {link_->next_deadline(), runner_->next_deadline(), next_sample_ms_})
+  const std::int64_t redetect = redetect_ ? redetect_->next_deadline() : -1;
+  for (std::int64_t x : {link_->next_deadline(), runner_->next_deadline(), next_sample_ms_, redetect})
     if (x >= 0) d = std::min(d, x);
   return d;
 }
 
+void Agent::one_turn(std::vector<zmq::pollitem_t>& items) {
+  std::int64_t now = clock::steady_ms();
+  items.clear();
+  items.push_back({link_->socket().handle(), 0, ZMQ_POLLIN, 0});
+  items.push_back({nullptr, signals::fd(), ZMQ_POLLIN, 0});
+  runner_->add_poll_items(items);
+  // A deadline already passed means "now": lag counts from when we asked.
+  const std::int64_t wake_at = std::max(now, next_deadline(now));
+  try {
+    zmq::poll(items.data(), items.size(), std::chrono::milliseconds(wake_at - now));
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw;
+  }
+  now = clock::steady_ms();
+  const std::int64_t woke = now;
+  if (lag_.note(woke - wake_at, woke))
+    logger()->warn("loop_lag ms={} where=wake suppressed={}", woke - wake_at, lag_.take_suppressed());
+  runner_->on_poll(items, 2, now);
+  if (items[1].revents & ZMQ_POLLIN)
+    for (int sig : signals::drain()) on_signal(sig, now);
+  while (auto frames = zio::try_recv(link_->socket())) {
+    auto parsed = wire::parse(std::move(*frames), false);
+    if (auto* fe = std::get_if<wire::FrameError>(&parsed)) {
+      logger()->warn("message_dropped from=controller error=\"{}\"", text::for_people(fe->message));
+      if (fe->code == proto::err::kVersion) {
+        logger()->error("protocol_mismatch error=\"{}\"", text::for_people(fe->message));
+        exit_code_ = kExitVersion;
+      }
+      continue;
+    }
+    on_message(std::get<wire::Envelope>(parsed), now);
+  }
+  runner_->reap(clock::wall_ms());
+  runner::reap_abandoned();
+  poll_redetect(now);
+  runner_->tick(now);
+  if (now >= next_sample_ms_) {
+    sample(now);
+    next_sample_ms_ = now + opts_.resource_monitor_interval_ms;
+  }
+  link_->tick(now, [this] { send_heartbeat(); });
+  log_state_counts();
+  check_lease(now);
+  check_drained(now);
+  const std::int64_t done = clock::steady_ms();
+  if (lag_.note(done - woke, done))
+    logger()->warn("loop_lag ms={} where=turn suppressed={}", done - woke, lag_.take_suppressed());
+}
+
+void Agent::check_lease(std::int64_t now) {
+  // The lease: cut off from the controller for as long as it takes to call
+  // us lost, the runs that must never run twice stop themselves, before the
+  // controller may start them elsewhere (after the lease plus a margin).
+  if (link_->silent_ms(now) > link_->timing().lost_after_ms) {
+    if (!lease_expired_) {
+      lease_expired_ = true;
+      const int n = runner_->stop_fenced(now);
+      logger()->warn("lease_expired silent_ms={} fenced_streams_stopped={}", link_->silent_ms(now), n);
+    }
+  } else {
+    lease_expired_ = false;
+  }
+}
+
+void Agent::check_drained(std::int64_t now) {
+  if (!exit_when_drained_ || runner_->size() != 0) return;
+  if (drained_at_ < 0) {
+    drained_at_ = now;
+    logger()->info("drain_done pending_reports={}", link_->outbox_size());
+  }
+  if (link_->outbox_size() == 0 || now - drained_at_ > kFlushAfterDrainMs) exit_code_ = kExitOk;
+}
+
 int Agent::run() {
   signals::install({SIGTERM, SIGINT, SIGCHLD, SIGHUP});
-  logger()->info("agent_started name={} controller={} work_dir={} max_streams={} ffmpeg={}", opts_.name,
-                 opts_.controller, opts_.work_dir, opts_.max_streams, opts_.ffmpeg);
+  logger()->info("agent_started name={} instance={} controller={} work_dir={} max_streams={} ffmpeg={}", opts_.name,
+                 instance_, opts_.controller, opts_.work_dir, opts_.max_streams, opts_.ffmpeg);
   sample(clock::steady_ms());
   std::vector<zmq::pollitem_t> items;
-  while (exit_code_ < 0) {
-    std::int64_t now = clock::steady_ms();
-    items.clear();
-    items.push_back({link_->socket().handle(), 0, ZMQ_POLLIN, 0});
-    items.push_back({nullptr, signals::fd(), ZMQ_POLLIN, 0});
-    runner_->add_poll_items(items);
-    const auto timeout = std::max<std::int64_t>(0, next_deadline(now) - now);
-    try {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) throw;
-    }
-    now = clock::steady_ms();
-    runner_->on_poll(items, 2, now);
-    if (items[1].revents & ZMQ_POLLIN)
-      for (int sig : signals::drain()) on_signal(sig, now);
-    while (auto frames = zio::try_recv(link_->socket())) {
-      auto parsed = wire::parse(std::move(*frames), false);
-      if (auto* fe = std::get_if<wire::FrameError>(&parsed)) {
-        logger()->warn("message_dropped from=controller error=\"{}\"", fe->message);
-        if (fe->code == proto::err::kVersion) {
-          logger()->error("protocol_mismatch error=\"{}\"", fe->message);
-          exit_code_ = kExitVersion;
-        }
-        continue;
-      }
-      on_message(std::get<wire::Envelope>(parsed), now);
-    }
-    runner_->reap(clock::wall_ms());
-    runner_->tick(now);
-    if (now >= next_sample_ms_) {
-      sample(now);
-      next_sample_ms_ = now + opts_.resource_monitor_interval_ms;
-    }
-    link_->tick(now, [this] { send_heartbeat(); });
-    log_state_counts();
-    // The lease: cut off from the controller for as long as it takes to call
-    // us lost, the runs that must never run twice stop themselves, before the
-    // controller may start them elsewhere (after the lease plus a margin).
-    if (link_->silent_ms(now) > link_->timing().lost_after_ms) {
-      if (!lease_expired_) {
-        lease_expired_ = true;
-        const int n = runner_->stop_fenced(now);
-        logger()->warn("lease_expired silent_ms={} fenced_streams_stopped={}", link_->silent_ms(now), n);
-      }
-    } else {
-      lease_expired_ = false;
-    }
-
-    if (exit_when_drained_ && runner_->size() == 0) {
-      if (drained_at_ < 0) {
-        drained_at_ = now;
-        logger()->info("drain_done pending_reports={}", link_->outbox_size());
-      }
-      if (link_->outbox_size() == 0 || now - drained_at_ > kFlushAfterDrainMs) exit_code_ = kExitOk;
-    }
-  }
+  while (exit_code_ < 0) one_turn(items);
+  // A re-detection still running dies with its Detector: no child is left.
+  redetect_.reset();
+  runner::reap_abandoned();
   logger()->info("agent_exit code={} unacknowledged_reports={}", exit_code_, link_->outbox_size());
   return exit_code_;
 }

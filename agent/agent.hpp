@@ -1,13 +1,17 @@
 // The agent daemon: one event loop over the controller link, the signal pipe
-// and the pipes of every ffmpeg it runs. Owns the Link and the Runner.
+// and the pipes of every ffmpeg it runs. Owns the Link, the Runner and an
+// encoder re-detection in flight. Nothing in the loop waits for a child:
+// re-detection and ffprobe are watched children with deadlines, and only
+// the loop changes state. Not thread-safe: one thread runs it all.
 #pragma once
 
 #include <memory>
 
 #include <zmq.hpp>
 
-#include "encoders/detect.hpp"
+#include "encoders/detector.hpp"
 #include "link/link.hpp"
+#include "loop_lag.hpp"
 #include "options.hpp"
 #include "runner/runner.hpp"
 
@@ -29,9 +33,21 @@ class Agent {
   int run();
 
  private:
-  void detect_encoders();
-  void redetect();
+  encoders::Deadlines detect_deadlines() const;
+  void log_detection(const encoders::Detection& d) const;
+  // SIGHUP or `ffleet agent detect`: starts a re-detection unless one runs.
+  void start_redetect(const char* by, std::int64_t now);
+  // Takes a finished re-detection's result; a failed one keeps the old list.
+  void poll_redetect(std::int64_t now);
+  void one_turn(std::vector<zmq::pollitem_t>& items);
+  void check_lease(std::int64_t now);
+  void check_drained(std::int64_t now);
+
+  // What the agent does with each message (agent_messages.cpp).
   void on_message(const wire::Envelope& env, std::int64_t now);
+  void on_start_run(const proto::StartRun& m);
+  void on_agent_control(const proto::AgentControl& m, std::int64_t now);
+  void on_error(const proto::ErrorMsg& m, std::int64_t now);
   void on_signal(int sig, std::int64_t now);
   void begin_drain(std::int64_t now, bool exit_after);
   proto::Register make_register() const;
@@ -41,7 +57,10 @@ class Agent {
   std::int64_t next_deadline(std::int64_t now) const;
 
   Options opts_;
+  const std::string instance_ = link::new_instance_id();
   encoders::Detection detection_;
+  std::unique_ptr<encoders::Detector> redetect_;
+  std::int64_t redetect_started_ms_ = 0;
   zmq::context_t ctx_;
   std::unique_ptr<link::Link> link_;
   std::unique_ptr<runner::Runner> runner_;
@@ -56,6 +75,8 @@ class Agent {
   std::int64_t next_sample_ms_ = 0;
   int exit_code_ = -1;
   std::pair<std::size_t, std::size_t> last_counts_{~std::size_t{0}, 0};
+  std::string last_refusal_;  // the last duplicate_name refusal logged (its key)
+  LoopLag lag_;
 };
 
 }  // namespace ffleet::agent

@@ -2,9 +2,10 @@
 // ffmpeg lists it AND a one-frame test encode with it succeeds, used the way
 // a stream would use it (VAAPI with its render device and hwupload): Debian's
 // ffmpeg lists NVENC, QSV and VAAPI on hosts with no GPU at all.
+// This file is the pure part (parsing, test arguments, merging); Detector
+// (detector.hpp) runs the processes.
 #pragma once
 
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,8 @@ struct Candidate {
   std::string name;
   bool listed = false;
   bool works = false;
-  std::string why;  // why it was kept or dropped, for the log
+  bool timed_out = false;  // its test encode was killed at the deadline
+  std::string why;  // why it was kept or dropped, for the log (valid UTF-8)
 };
 
 struct Detection {
@@ -25,6 +27,8 @@ struct Detection {
   std::vector<std::string> usable() const;
 };
 
+// The encoders worth testing, software first, then hardware by vendor.
+const std::vector<std::string>& interesting_encoders();
 // Video encoder names from `ffmpeg -encoders` output.
 std::vector<std::string> parse_encoder_list(const std::string& text);
 // "ffmpeg version 5.1.9-0+deb12u1 Copyright ..." -> "5.1.9-0+deb12u1".
@@ -32,8 +36,9 @@ std::string parse_version(const std::string& first_line);
 // The test-encode argument vector for one encoder (pure, unit-tested).
 std::vector<std::string> test_encode_args(const std::string& encoder);
 
-// Runs ffmpeg: -version, -encoders, then the test encodes in parallel, each
-// bounded by `timeout`. `scratch_dir` holds their stderr briefly.
-Result<Detection> detect(const std::string& ffmpeg, const std::string& scratch_dir, std::chrono::milliseconds timeout);
+// A re-detection whose test encodes timed out says nothing new about those
+// encoders: each keeps its verdict from `previous` (a hung test of a GPU that
+// worked before does not take it away, nor add one that never worked).
+Detection keep_previous_when_timed_out(Detection fresh, const Detection& previous);
 
 }  // namespace ffleet::agent::encoders

@@ -2,17 +2,8 @@
 
 #include <algorithm>
 #include <sstream>
-#include <thread>
-
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/io.hpp>
-#include <boost/process/pipe.hpp>
 
 #include "ffmpeg/argv.hpp"
-
-namespace bp = boost::process;
 
 namespace ffleet::agent::ffmpeg {
 namespace {
@@ -93,27 +84,8 @@ bool is_local_file(const std::string& input) {
   return input.rfind("file:", 0) == 0 || input.find("://") == std::string::npos;
 }
 
-Result<MediaInfo> probe(const std::string& ffprobe, const std::string& input, std::chrono::milliseconds timeout) {
-  bp::ipstream out;
-  std::error_code ec;
-  bp::child c(bp::exe = ffprobe,
-              bp::args = std::vector<std::string>{"-v", "error", "-show_entries", "stream=codec_name,codec_type", "-of",
-                                                  "csv=p=0", input},
-              bp::std_in < bp::null, bp::std_out > out, bp::std_err > bp::null, ec);
-  if (ec) return Result<MediaInfo>::failure("cannot run " + ffprobe + ": " + ec.message());
-  // ffprobe's answer is a few lines: read it all, then wait with a deadline.
-  std::string text, line;
-  while (std::getline(out, line)) text += line + "\n";
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (c.running(ec)) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      c.terminate(ec);
-      return Result<MediaInfo>::failure("ffprobe timed out");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  if (c.exit_code() != 0) return Result<MediaInfo>::failure("ffprobe could not read " + input);
-  return parse_probe(text);
+std::vector<std::string> probe_args(const std::string& input) {
+  return {"-v", "error", "-show_entries", "stream=codec_name,codec_type", "-of", "csv=p=0", "-i", input};
 }
 
 }  // namespace ffleet::agent::ffmpeg

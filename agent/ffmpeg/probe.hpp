@@ -1,15 +1,13 @@
 // --mode auto: copy when the input's codecs fit every output's container,
 // else transcode. Copying costs a few percent of a core where a transcode
-// costs one or more, so it is worth a probe. The decision is pure; probing
-// runs ffprobe on a local file (a URL input is transcoded: probing a live
-// source could block the agent for seconds).
+// costs one or more, so it is worth a probe. Everything here is pure; the
+// runner runs ffprobe on a local file (runner/mode_probe.hpp) without
+// waiting for it. A URL input is transcoded: probing a live source takes
+// seconds and proves little.
 #pragma once
 
-#include <chrono>
 #include <string>
 #include <vector>
-
-#include "ffleet/common/status.hpp"
 
 namespace ffleet::agent::ffmpeg {
 
@@ -33,6 +31,8 @@ ModeChoice choose_mode(const MediaInfo& in, const std::vector<std::string>& outp
 // True for a plain local path (no scheme, or file:).
 bool is_local_file(const std::string& input);
 
-Result<MediaInfo> probe(const std::string& ffprobe, const std::string& input, std::chrono::milliseconds timeout);
+// ffprobe's arguments for one input; the path goes through byte for byte
+// (after -i, so a name that starts with '-' is not read as an option).
+std::vector<std::string> probe_args(const std::string& input);
 
 }  // namespace ffleet::agent::ffmpeg

@@ -1,5 +1,10 @@
 #include "link/link.hpp"
 
+#include <sys/random.h>
+
+#include <cerrno>
+#include <random>
+
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 
@@ -10,6 +15,27 @@ auto logger() {
   return l;
 }
 }  // namespace
+
+std::string new_instance_id() {
+  unsigned char bytes[8] = {};
+  ssize_t n;
+  do n = ::getrandom(bytes, sizeof bytes, 0);
+  while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof bytes)) {
+    // getrandom needs Linux 3.17: fall back to the C++ source (also the kernel's).
+    std::random_device rd;
+    for (auto& b : bytes) b = static_cast<unsigned char>(rd());
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+std::string routing_id(const std::string& name, const std::string& instance) { return name + "/" + instance; }
 
 Link::Link(zmq::context_t& ctx, std::string endpoint, std::string identity) : socket_(ctx, zmq::socket_type::dealer) {
   socket_.set(zmq::sockopt::routing_id, identity);
@@ -35,6 +61,7 @@ void Link::send_frames(const std::vector<std::string>& f) {
 void Link::on_registered(const proto::Registered& r, std::int64_t now_ms) {
   if (!registered_) logger()->info("registered heartbeat_ms={} lost_after_ms={}", r.heartbeat_ms, r.lost_after_ms);
   registered_ = true;
+  refused_ = false;
   if (r.heartbeat_ms > 0) timing_.heartbeat_ms = r.heartbeat_ms;
   if (r.lost_after_ms > 0) timing_.lost_after_ms = r.lost_after_ms;
   last_heard_ms_ = now_ms;
@@ -55,7 +82,7 @@ void Link::tick(std::int64_t now_ms, const std::function<void()>& send_heartbeat
   if (!registered_) {
     if (now_ms >= next_register_ms_ && make_register_) {
       send(make_register_());
-      next_register_ms_ = now_ms + timing_.register_retry_ms;
+      next_register_ms_ = now_ms + (refused_ ? timing_.refused_retry_ms : timing_.register_retry_ms);
     }
     return;
   }
@@ -69,6 +96,12 @@ void Link::tick(std::int64_t now_ms, const std::function<void()>& send_heartbeat
       p.last_sent_ms = now_ms;
     }
   }
+}
+
+void Link::refused(std::int64_t now_ms) {
+  registered_ = false;
+  refused_ = true;
+  next_register_ms_ = now_ms + timing_.refused_retry_ms;
 }
 
 std::int64_t Link::next_deadline() const {

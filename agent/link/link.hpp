@@ -1,5 +1,6 @@
-// The agent's session with the controller: a DEALER socket with the agent's
-// name as identity, registration, heartbeats both ways, and an outbox of
+// The agent's session with the controller: a DEALER socket whose identity is
+// the agent's name and this process's instance id, registration, heartbeats
+// both ways, and an outbox of
 // reports (RunStarted, RunExited) resent until the controller acknowledges
 // them, so none is lost across a controller restart or a dropped link.
 //
@@ -26,8 +27,18 @@ struct LinkTiming {
   // Register is repeated at this pace until answered; short so an agent
   // that started first registers within a second of the controller.
   std::int64_t register_retry_ms = 200;
+  // Once refused because another live process holds our name: slower, as
+  // that one may hold it for hours, but still retried, so this process takes
+  // over within seconds of the other going away.
+  std::int64_t refused_retry_ms = 2000;
   std::int64_t resend_ms = 2000;
 };
+
+// A random id for this agent process: 16 lowercase hex characters (64 bits
+// from getrandom), so two processes started under one name are told apart.
+std::string new_instance_id();
+// The DEALER routing id: "NAME/INSTANCE".
+std::string routing_id(const std::string& name, const std::string& instance);
 
 class Link {
  public:
@@ -60,6 +71,9 @@ class Link {
   void on_ack(std::uint64_t msg_id) { outbox_.erase(msg_id); }
   // The controller does not know us (it restarted): register again now.
   void reregister() { registered_ = false; next_register_ms_ = 0; }
+  // The controller refused our Register (another process holds the name):
+  // keep trying, at the slower pace, until it is answered.
+  void refused(std::int64_t now_ms);
 
   void tick(std::int64_t now_ms, const std::function<void()>& send_heartbeat);
   std::int64_t next_deadline() const;
@@ -78,6 +92,7 @@ class Link {
   zmq::socket_t socket_;
   LinkTiming timing_;
   bool registered_ = false;
+  bool refused_ = false;
   std::uint64_t next_id_ = 1;
   std::int64_t last_heard_ms_ = 0;
   std::int64_t next_register_ms_ = 0;

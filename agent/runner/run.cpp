@@ -21,6 +21,7 @@
 
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/redact.hpp"
+#include "ffleet/common/text.hpp"
 #include "host/proc_stats.hpp"
 
 namespace bp = boost::process;
@@ -33,16 +34,6 @@ auto logger() {
   return l;
 }
 
-// Drops control characters and caps length so a stderr line is safe to log
-// and to carry on the wire.
-std::string clean_line(std::string s) {
-  constexpr std::size_t kMaxLine = 1000;
-  if (s.size() > kMaxLine) s.resize(kMaxLine);
-  for (char& c : s)
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') c = ' ';
-  return s;
-}
-
 Status write_private_file(const std::string& path, const std::string& text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status::error("cannot write " + path + ": " + std::strerror(errno));
@@ -53,6 +44,12 @@ Status write_private_file(const std::string& path, const std::string& text) {
 }
 
 }  // namespace
+
+std::string stderr_line_for_people(const std::string& raw, const std::vector<std::string>& secrets) {
+  // Short enough that a tail of a few hundred lines stays small on the wire.
+  constexpr std::size_t kMaxLine = 1000;
+  return text::truncate_utf8(text::for_people(redact::scrub(raw, secrets)), kMaxLine);
+}
 
 Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunConfig& cfg, std::int64_t now_ms,
                                         std::int64_t steady_ms) {
@@ -247,7 +244,7 @@ void Run::read_fd(int& fd, bool is_stderr, std::int64_t now_ms) {
 }
 
 void Run::add_stderr_line(std::string line) {
-  line = redact::scrub(clean_line(std::move(line)), secrets_);
+  line = stderr_line_for_people(line, secrets_);
   logger()->debug("ffmpeg stream={} run={} | {}", stream_id_, attempt_, line);
   err_tail_.push_back(std::move(line));
   while (err_tail_.size() > cfg_.log_lines) err_tail_.pop_front();
@@ -299,6 +296,7 @@ proto::RunStarted Run::started_report() const {
   m.pid = pid_;
   m.encoder = encoder_;
   m.started_at_ms = started_at_ms_;
+  m.store_id = cmd_.store_id;
   return m;
 }
 
@@ -309,6 +307,7 @@ proto::RunReport Run::report() const {
   m.pid = pid_;
   m.encoder = encoder_;
   m.started_at_ms = started_at_ms_;
+  m.store_id = cmd_.store_id;
   m.cpu_percent = cpu_percent_;
   m.rss_bytes = rss_bytes_;
   const auto& p = progress_.latest();
@@ -335,6 +334,7 @@ proto::RunExited Run::exit_report(std::int64_t now_ms) const {
   proto::RunExited m;
   m.stream_id = stream_id_;
   m.attempt = attempt_;
+  m.store_id = cmd_.store_id;
   m.ended_at_ms = now_ms;
   if (WIFEXITED(wait_status_)) {
     m.exit_code = WEXITSTATUS(wait_status_);

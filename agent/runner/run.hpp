@@ -46,6 +46,11 @@ struct RunConfig {
   std::string ffprobe;  // "" if none: --mode auto then transcodes
 };
 
+// One line of ffmpeg's stderr as people may read it: the stream's secrets
+// masked, then valid UTF-8 with control characters escaped (ffmpeg prints
+// metadata as it finds it, Latin-1 and terminal escapes included), capped.
+std::string stderr_line_for_people(const std::string& raw, const std::vector<std::string>& secrets);
+
 class Run {
  public:
   // Starts ffmpeg. A failure (no encoder, exec failed) is an error value that

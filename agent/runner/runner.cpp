@@ -2,7 +2,7 @@
 
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
-#include "ffmpeg/probe.hpp"
+#include "ffleet/common/text.hpp"
 
 namespace ffleet::agent::runner {
 namespace {
@@ -11,15 +11,24 @@ auto logger() {
   return l;
 }
 
-proto::RunExited ended_without_process(std::int64_t stream_id, std::int64_t attempt, std::string reason,
-                                       std::string error, std::int64_t now_ms) {
+// A run that ended without a process: refused, failed to spawn, stopped
+// while probing, or unknown. `error` may hold bytes from outside (an encoder
+// name from the controller, an exec error): made fit for people here.
+proto::RunExited ended_without_process(const proto::StartRun& cmd, std::string reason, const std::string& error,
+                                       std::int64_t now_ms) {
   proto::RunExited m;
-  m.stream_id = stream_id;
-  m.attempt = attempt;
+  m.stream_id = cmd.stream_id;
+  m.attempt = cmd.attempt;
+  m.store_id = cmd.store_id;
   m.reason = std::move(reason);
-  m.error = std::move(error);
+  m.error = text::for_people(error);
   m.ended_at_ms = now_ms;
   return m;
+}
+
+// How a stop reason reads in RunExited (as Run::exit_report says it).
+std::string stopped_reason(const std::string& why) {
+  return why == "drained" || why == "lease_expired" ? why : "stopped";
 }
 }  // namespace
 
@@ -27,21 +36,51 @@ Runner::Runner(RunConfig cfg, host::ProcReader proc, StartedFn on_started, Exite
     : cfg_(std::move(cfg)), proc_(std::move(proc)), on_started_(std::move(on_started)), on_exited_(std::move(on_exited)) {}
 
 void Runner::start(const proto::StartRun& cmd, std::int64_t now_ms) {
+  std::int64_t alive = -1;  // the attempt of this stream held here, if any
   if (auto it = runs_.find(cmd.stream_id); it != runs_.end()) {
-    const Run& r = *it->second;
-    if (r.attempt() == cmd.attempt) {
-      on_started_(r.started_report());
+    if (it->second->attempt() == cmd.attempt) {
+      on_started_(it->second->started_report());
       return;
     }
+    alive = it->second->attempt();
+  } else if (auto p = probing_.find(cmd.stream_id); p != probing_.end()) {
+    // The controller repeats StartRun until RunStarted: that comes when the probe is done.
+    if (p->second->command().attempt == cmd.attempt) return;
+    alive = p->second->command().attempt;
+  }
+  if (alive >= 0) {
     // Never two runs of one stream here: the controller stops the old attempt
     // first and starts the new one once it has ended.
-    logger()->warn("start_refused stream={} run={} why=attempt_{}_alive", cmd.stream_id, cmd.attempt, r.attempt());
-    on_exited_(ended_without_process(cmd.stream_id, cmd.attempt, "refused",
-                                     "attempt " + std::to_string(r.attempt()) + " of this stream is still running",
-                                     now_ms));
+    logger()->warn("start_refused stream={} run={} why=attempt_{}_alive", cmd.stream_id, cmd.attempt, alive);
+    on_exited_(ended_without_process(
+        cmd, "refused", "attempt " + std::to_string(alive) + " of this stream is still running", now_ms));
     return;
   }
-  spawn(resolve_mode(cmd), now_ms, "");
+  auto probe = std::make_unique<ModeProbe>(cmd, cfg_.ffprobe, cfg_.work_dir, clock::steady_ms());
+  if (probe->done()) spawn(probe->resolved(), now_ms, "");
+  else probing_[cmd.stream_id] = std::move(probe);
+}
+
+void Runner::poll_probes(std::int64_t now_ms) {
+  const std::int64_t steady = clock::steady_ms();
+  for (auto it = probing_.begin(); it != probing_.end();) {
+    if (!it->second->poll(steady)) {
+      ++it;
+      continue;
+    }
+    const proto::StartRun cmd = it->second->resolved();
+    it = probing_.erase(it);
+    spawn(cmd, now_ms, "");
+  }
+}
+
+void Runner::cancel_probe(std::int64_t stream_id, const std::string& reason) {
+  auto it = probing_.find(stream_id);
+  if (it == probing_.end()) return;
+  const proto::StartRun cmd = it->second->command();
+  probing_.erase(it);  // kills ffprobe's group, removes its file
+  logger()->info("run_exited stream={} run={} pid=0 reason={} while=probing", cmd.stream_id, cmd.attempt, reason);
+  on_exited_(ended_without_process(cmd, reason, "", clock::wall_ms()));
 }
 
 ffmpeg::HostOffer Runner::offer(std::int64_t now_steady) {
@@ -63,36 +102,14 @@ ffmpeg::HostOffer Runner::offer(std::int64_t now_steady) {
   return o;
 }
 
-proto::StartRun Runner::resolve_mode(const proto::StartRun& cmd) const {
-  if (cmd.spec.mode != "auto") return cmd;
-  proto::StartRun out = cmd;
-  std::string why;
-  bool copy = false;
-  if (cmd.spec.input_format == "lavfi") {
-    why = "a lavfi source is raw video";
-  } else if (!ffmpeg::is_local_file(cmd.spec.inputs.front())) {
-    why = "a network input is not probed";
-  } else if (cfg_.ffprobe.empty()) {
-    why = "no ffprobe on this host";
-  } else if (auto info = ffmpeg::probe(cfg_.ffprobe, cmd.spec.inputs.front(), std::chrono::milliseconds(3000)); !info) {
-    why = info.error();
-  } else {
-    auto choice = ffmpeg::choose_mode(*info, cmd.spec.outputs);
-    copy = choice.copy;
-    why = choice.why;
-  }
-  out.spec.mode = copy ? "copy" : "transcode";
-  logger()->info("mode_chosen stream={} run={} mode={} why=\"{}\"", cmd.stream_id, cmd.attempt, out.spec.mode, why);
-  return out;
-}
-
 void Runner::spawn(const proto::StartRun& cmd, std::int64_t now_ms, const std::string& note) {
   RunConfig cfg = cfg_;
   cfg.host = offer(clock::steady_ms());
   auto run = Run::spawn(cmd, cfg, now_ms, clock::steady_ms());
   if (!run) {
-    logger()->error("run_spawn_failed stream={} run={} error=\"{}\"", cmd.stream_id, cmd.attempt, run.error());
-    on_exited_(ended_without_process(cmd.stream_id, cmd.attempt, "spawn_failed", run.error(), now_ms));
+    logger()->error("run_spawn_failed stream={} run={} error=\"{}\"", cmd.stream_id, cmd.attempt,
+                    text::for_people(run.error()));
+    on_exited_(ended_without_process(cmd, "spawn_failed", run.error(), now_ms));
     return;
   }
   auto& r = runs_[cmd.stream_id];
@@ -117,20 +134,33 @@ std::string Runner::hardware_failure(const Run& r) const {
 }
 
 void Runner::stop(std::int64_t stream_id, std::int64_t attempt, const std::string& reason, std::int64_t now_ms) {
+  if (auto p = probing_.find(stream_id); p != probing_.end() && p->second->command().attempt == attempt)
+    return cancel_probe(stream_id, stopped_reason(reason));
   auto it = runs_.find(stream_id);
   if (it == runs_.end() || it->second->attempt() != attempt) {
-    on_exited_(ended_without_process(stream_id, attempt, "unknown_run", "", now_ms));
+    proto::StartRun unknown;  // a StopRun names no database: no store_id to echo
+    unknown.stream_id = stream_id;
+    unknown.attempt = attempt;
+    on_exited_(ended_without_process(unknown, "unknown_run", "", clock::wall_ms()));
     return;
   }
   it->second->request_stop(now_ms, reason);
 }
 
 void Runner::stop_all(const std::string& reason, std::int64_t now_ms) {
+  while (!probing_.empty()) cancel_probe(probing_.begin()->first, stopped_reason(reason));
   for (auto& [id, r] : runs_) r->request_stop(now_ms, reason);
 }
 
 int Runner::stop_fenced(std::int64_t now_ms) {
   int n = 0;
+  std::vector<std::int64_t> fenced_probes;
+  for (const auto& [id, p] : probing_)
+    if (p->command().spec.on_host_lost == "fence") fenced_probes.push_back(id);
+  for (auto id : fenced_probes) {
+    cancel_probe(id, "lease_expired");
+    ++n;
+  }
   for (auto& [id, r] : runs_) {
     if (r->command().spec.on_host_lost != "fence" || r->stopping()) continue;
     r->request_stop(now_ms, "lease_expired");
@@ -140,10 +170,12 @@ int Runner::stop_fenced(std::int64_t now_ms) {
 }
 
 void Runner::kill_all() {
+  while (!probing_.empty()) cancel_probe(probing_.begin()->first, "drained");
   for (auto& [id, r] : runs_) r->kill_now();
 }
 
 void Runner::reap(std::int64_t now_ms) {
+  poll_probes(now_ms);
   for (auto it = runs_.begin(); it != runs_.end();) {
     if (!it->second->reap()) {
       ++it;
@@ -176,10 +208,11 @@ void Runner::tick(std::int64_t now_ms) {
 
 std::int64_t Runner::next_deadline() const {
   std::int64_t d = -1;
-  for (const auto& [id, r] : runs_) {
-    const auto x = r->next_deadline();
+  auto consider = [&d](std::int64_t x) {
     if (x >= 0 && (d < 0 || x < d)) d = x;
-  }
+  };
+  for (const auto& [id, r] : runs_) consider(r->next_deadline());
+  for (const auto& [id, p] : probing_) consider(p->next_deadline());
   return d;
 }
 

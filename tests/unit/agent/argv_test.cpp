@@ -201,5 +201,23 @@ TEST(Argv, ConcatListQuotesPaths) {
             "ffconcat version 1.0\nfile '/m/a b.mp4'\nfile '/m/it'\\''s.mp4'\n");
 }
 
+// Linux file names are bytes: one that is not UTF-8 (Latin-1 "café", a
+// stray 0xff) reaches ffmpeg exactly as it was given, never "repaired".
+TEST(Argv, NonUtf8PathsGoThroughByteForByte) {
+  const std::string latin1 = "/media/caf\xe9 \xff.mp4";
+  proto::StreamSpec s;
+  s.inputs = {latin1};
+  s.mode = "copy";
+  s.outputs = {"/out/r\xe9sum\xe9.ts"};
+  auto p = build(s, {}, "pipe:1");
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(cat({kHead, {"-re", "-i", latin1},  // the input, untouched
+                 {"-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "/out/r\xe9sum\xe9.ts"}}),
+            p->args);
+  // Several inputs: the concat playlist holds the same bytes.
+  EXPECT_EQ(concat_list({latin1, "/m/\xc3\x28.mp4"}),
+            "ffconcat version 1.0\nfile '/media/caf\xe9 \xff.mp4'\nfile '/m/\xc3\x28.mp4'\n");
+}
+
 }  // namespace
 }  // namespace ffleet::agent::ffmpeg

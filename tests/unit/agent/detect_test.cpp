@@ -41,5 +41,31 @@ TEST(Detect, TestEncodesUseTheDeviceARealStreamNeeds) {
   EXPECT_TRUE(has(x, "-frames:v"));
 }
 
+Candidate candidate(const std::string& name, bool works, bool timed_out = false) {
+  Candidate c;
+  c.name = name;
+  c.listed = true;
+  c.works = works;
+  c.timed_out = timed_out;
+  return c;
+}
+
+// A re-detection whose test encodes hang (a wedged GPU driver, a loaded host)
+// keeps what was known: it neither takes an encoder away nor adds one.
+TEST(Detect, TimedOutTestsKeepThePreviousVerdict) {
+  Detection before;
+  before.candidates = {candidate("libx264", true), candidate("h264_nvenc", true), candidate("h264_vaapi", false)};
+  Detection fresh;
+  fresh.candidates = {candidate("libx264", false, true), candidate("h264_nvenc", false), candidate("h264_vaapi", false, true),
+                      candidate("h264_qsv", false, true)};
+  const auto merged = keep_previous_when_timed_out(fresh, before);
+  EXPECT_EQ(merged.usable(), (std::vector<std::string>{"libx264"}));  // kept; nvenc failed for real
+  EXPECT_NE(merged.candidates[0].why.find("kept usable"), std::string::npos);
+  EXPECT_FALSE(merged.candidates[2].works);  // timed out, not usable before
+  EXPECT_FALSE(merged.candidates[3].works);  // timed out, unknown before
+  // A first detection (nothing before): a timed-out test is not usable.
+  EXPECT_TRUE(keep_previous_when_timed_out(fresh, {}).usable().empty());
+}
+
 }  // namespace
 }  // namespace ffleet::agent::encoders
