@@ -10,7 +10,7 @@ DEB_PACKAGES := build-essential cmake pkg-config \
   libtomlplusplus-dev nlohmann-json3-dev \
   ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3
 
-.PHONY: all deps build test unit demo bench clean
+.PHONY: all deps build test unit demo bench clean fuzz-deps fuzz-build fuzz
 
 all: build
 
@@ -38,6 +38,8 @@ test: deps
 	cmake --build --preset asan -j$(JOBS)
 	ctest --test-dir build/asan -L unit -j$(JOBS) --output-on-failure
 	ctest --test-dir build/asan -L integration --output-on-failure
+	@# A short pass of every fuzz target (about 1 min plus the clang build).
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 
 unit: deps
 	cmake --preset asan >/dev/null
@@ -51,6 +53,29 @@ demo: build
 # Start/stop latency and the agent's own cost with 10 streams (figures, not pass/fail).
 bench: build
 	python3 bench/start_stop.py build/bin
+
+# libFuzzer targets of tests/fuzz (see tests/fuzz/README.md), built with clang
+# in build/fuzz; `make fuzz` runs each for FUZZ_SECONDS, FUZZ_JOBS at a time,
+# and fails if any of them finds a crash or a broken property.
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 10
+FUZZ_JOBS ?= 2
+FUZZ_DEB_PACKAGES := clang-14 libclang-rt-14-dev
+
+fuzz-deps:
+	@missing=$$(for p in $(FUZZ_DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: missing packages (run as root to install): $$missing" >&2; exit 1; fi; \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+fuzz-build: deps fuzz-deps
+	cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DFFLEET_FUZZ=ON -DFFLEET_TESTS=OFF >/dev/null
+	cmake --build build/fuzz --target ffleet_fuzzers -j$(JOBS)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh -b build/fuzz -t $(FUZZ_SECONDS) -j $(FUZZ_JOBS)
 
 clean:
 	rm -rf build
