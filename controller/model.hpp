@@ -7,27 +7,17 @@
 #include <vector>
 
 #include "ffleet/schema/protocol.hpp"
+#include "lifecycle/states.hpp"
 
 namespace ffleet::controller {
-
-namespace state {
-inline constexpr const char* kStopped = "stopped";
-inline constexpr const char* kScheduled = "scheduled";
-inline constexpr const char* kPending = "pending";
-inline constexpr const char* kStarting = "starting";
-inline constexpr const char* kRunning = "running";
-inline constexpr const char* kStopping = "stopping";
-inline constexpr const char* kCompleted = "completed";
-inline constexpr const char* kFailed = "failed";
-}  // namespace state
 
 struct StreamRow {
   std::int64_t id = 0;
   std::string name;
   std::string owner;
   proto::StreamSpec spec;
-  std::string desired = "stopped";  // running | stopped
-  std::string state = state::kStopped;
+  Desired desired = Desired::kStopped;
+  State state = State::kStopped;
   std::string agent;                // agent of the current attempt, "" if none
   std::int64_t attempt = 0;         // the fencing token
   std::int64_t pid = 0;
@@ -46,7 +36,7 @@ struct StreamRow {
   std::int64_t pending_since_ms = 0;
 
   // A process may be alive for this stream (it holds an agent slot).
-  bool holds_process() const { return state == state::kStarting || state == state::kRunning || state == state::kStopping; }
+  bool holds_process() const { return state == State::kStarting || state == State::kRunning || state == State::kStopping; }
 };
 
 struct RunRow {

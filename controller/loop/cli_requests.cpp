@@ -138,7 +138,7 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
   row.created_at_ms = row.updated_at_ms = now;
   row.priority = m.spec.priority;
   if (m.spec.start_at_ms > 0) {
-    row.state = state::kScheduled;
+    row.state = State::kScheduled;
     row.next_start_ms = m.spec.start_at_ms;
   }
   auto id = store_.insert_stream(row);
@@ -152,45 +152,34 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
 proto::Reply Controller::stream_action(const auth::Caller& c, const proto::StreamAction& m) {
   auto s = store_.find_stream(m.ref);
   if (!s) return fail("no stream " + text::for_people(m.ref));
-  logger()->info("stream_{} stream={} by={}", m.action, s->id, c.user);
-  if (m.action == "start") return stream_start(*s);
-  if (m.action == "stop") return stream_stop(*s);
-  if (m.action == "rm") return stream_rm(*s);
-  return fail("unknown action " + text::for_people(m.action) + " (start, stop, rm)");
-}
-
-proto::Reply Controller::stream_start(StreamRow& s) {
-  if (s.desired == "running" && (s.holds_process() || s.state == state::kPending))
-    return ok_line(s.name + " is already " + s.state);
-  if (s.state == state::kStopping)
-    return fail(s.name + " is still stopping; start it again once it has stopped");
-  // A manual start runs one occurrence from now: its end from --duration or a
-  // future --end-at; a repeating schedule carries on afterwards.
-  const std::int64_t now = clock::wall_ms();
-  const std::int64_t end = schedule::occurrence_end(s.spec, now);
-  s.stop_at_ms = end > now ? end : 0;
-  s.retries = 0;
-  s.retry_at_ms = 0;
-  s.avoid_agent.clear();
-  std::string refusal;
-  if (Status st = want_running(s, /*manual=*/true, refusal); !st) return fail("cannot store the change: " + st.message());
-  if (!refusal.empty()) return fail(refusal);
-  if (s.state == state::kPending) return ok_line(s.name + " pending: waiting for " + s.waiting_for);
-  return ok_line(s.name + " starting on " + s.agent + " (run " + std::to_string(s.attempt) + ")");
-}
-
-proto::Reply Controller::stream_stop(StreamRow& s) {
-  // A stop by a person ends the schedule too: nothing starts again by itself.
-  s.next_start_ms = 0;
-  if (Status st = stop_wanted(s, "user_stop"); !st) return fail("cannot store the change: " + st.message());
-  if (s.state == state::kStopping) return ok_line(s.name + " stopping");
-  return ok_line(s.name + " is " + s.state);
-}
-
-proto::Reply Controller::stream_rm(StreamRow& s) {
-  if (s.holds_process()) return fail(s.name + " is " + s.state + "; stop it before removing it");
-  if (Status st = store_.delete_stream(s.id); !st) return fail("cannot store the change: " + st.message());
-  return ok_line(s.name + " removed");
+  logger()->info("stream_{} stream={} by={}", text::for_people(m.action), s->id, c.user);
+  lifecycle::Event e;
+  if (m.action == "start") {
+    e.kind = lifecycle::EventKind::kStart;
+    // What blocks a start now (a limit, a destination in use) refuses it.
+    if (Status blocked = start_blocker(*s, start_context()); !blocked) e.reason = blocked.message();
+  } else if (m.action == "stop") {
+    e.kind = lifecycle::EventKind::kStop;
+  } else if (m.action == "rm") {
+    e.kind = lifecycle::EventKind::kRemove;
+  } else {
+    return fail("unknown action " + text::for_people(m.action) + " (start, stop, rm)");
+  }
+  const auto o = apply(*s, e);
+  if (!o.refusal.empty()) {
+    if (e.kind == lifecycle::EventKind::kStart) logger()->warn("start_refused stream={} why=\"{}\"", s->id, o.refusal);
+    return fail(o.refusal);
+  }
+  if (!o.note.empty()) return ok_line(s->name + " is " + o.note);
+  switch (e.kind) {
+    case lifecycle::EventKind::kRemove: return ok_line(s->name + " removed");
+    case lifecycle::EventKind::kStop:
+      return ok_line(s->state == State::kStopping ? s->name + " stopping"
+                                                  : s->name + " is " + std::string(to_string(s->state)));
+    default:
+      if (s->state == State::kPending) return ok_line(s->name + " pending: waiting for " + s->waiting_for);
+      return ok_line(s->name + " starting on " + s->agent + " (run " + std::to_string(s->attempt) + ")");
+  }
 }
 
 std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, const proto::StreamLogs& m) {
@@ -264,18 +253,14 @@ proto::Reply Controller::agent_action(const proto::AgentAction& m) {
     send_to(a->peer, c);
   }
   if (!drain) return ok_line(m.name + " resumed");
-  // Move its live streams: each old run is stopped first and the new one is
-  // placed elsewhere when it has ended (two pushes to one key would fight).
-  // Streams marked --on-host-lost wait stay until they end.
+  // Move its live streams (the lifecycle decides which: not those that wait
+  // for their host).
   int moving = 0;
   for (auto& s : store_.streams_on_agent(m.name)) {
-    if (s.desired != "running" || s.spec.on_host_lost == "wait") continue;
-    if (s.state != state::kStarting && s.state != state::kRunning) continue;
-    s.state = state::kStopping;
-    if (Status st = save(s); !st) return fail("cannot store the change: " + st.message());
-    send_stop(m.name, s.id, s.attempt, "drained");
-    last_command_ms_[s.id] = clock::steady_ms();
-    ++moving;
+    lifecycle::Event e;
+    e.kind = lifecycle::EventKind::kDrain;
+    e.agent = m.name;
+    if (!apply(s, e).ignored) ++moving;
   }
   return ok_line(m.name + " draining: it takes no new streams; moving " + std::to_string(moving) + " stream(s)");
 }

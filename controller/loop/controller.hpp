@@ -29,6 +29,7 @@
 #include "auth/caller.hpp"
 #include "ffleet/common/codec.hpp"
 #include "ffleet/common/zmq_io.hpp"
+#include "lifecycle/lifecycle.hpp"
 #include "model.hpp"
 #include "options.hpp"
 #include "registry/registry.hpp"
@@ -69,7 +70,8 @@ class Controller {
   void end_turn();
   // Runs `fn` in a savepoint; an exception rolls it back (and what it queued
   // to send) and is logged with `what`. Returns false if it threw.
-  bool guarded(const std::string& what, const std::function<void()>& fn, bool* store_unavailable = nullptr);
+  // `store_error`, if given, receives a store failure's message.
+  bool guarded(const std::string& what, const std::function<void()>& fn, std::string* store_error = nullptr);
   void on_pause(std::int64_t paused_ms, std::int64_t now);
   void tick(std::int64_t now);
   template <class M> void send_to(const std::string& peer, const M& m, std::uint64_t in_reply_to = 0) {
@@ -98,21 +100,24 @@ class Controller {
   void reconcile(registry::Agent& a, const std::vector<proto::RunReport>& runs, bool complete);
   void reconcile_one(registry::Agent& a, const proto::RunReport& r);
   void agent_lost(const std::string& name);
-  void end_run(StreamRow& s, const std::string& reason, const std::string& error);
+
+  // apply.cpp: the one way a stream's state changes. Calls
+  // lifecycle::transition, stores the row, carries out the commands (a
+  // placement among them: then once more with kPlaced or kNoCapacity).
+  // A store failure throws store::Unavailable: the unit of work is rolled back.
+  lifecycle::Outcome apply(StreamRow& s, const lifecycle::Event& e);
+  void carry_out(StreamRow& s, const lifecycle::Command& c, const lifecycle::Event& e);
+  lifecycle::Policy policy() const;
 
   // placing.cpp
-  // Places a stream whose desired state is running: starting on an agent,
-  // or pending with what it waits for. Writes the store; sends StartRun.
-  Status place(StreamRow& s, const std::string& avoid = {});
+  // Chooses an agent for `s` (not `avoid` if another will do) and applies
+  // kPlaced, or kNoCapacity with what it waits for.
+  void place(StreamRow& s, const std::string& avoid = {});
   void place_pending();
   void send_start(const StreamRow& s);
   void send_stop(const std::string& agent, std::int64_t stream_id, std::int64_t attempt, const std::string& reason);
   void resend_commands(std::int64_t now);
   limits::Limits current_limits();
-  Status save(StreamRow& s);
-  // Where a stream rests when nothing runs: scheduled if an occurrence is
-  // coming, else stopped. Clears every per-run and retry field.
-  void rest(StreamRow& s);
   // What start_blocker needs, read once per decision round: limits, usage,
   // and which destinations live streams hold (output -> holder).
   struct StartContext {
@@ -124,21 +129,14 @@ class Controller {
   StartContext start_context();
   // Why `s` may not start now (a limit, a destination in use), or ok.
   Status start_blocker(const StreamRow& s, const StartContext& ctx);
-  // Desired running, then placed or pending; `manual` refuses over a limit.
-  Status want_running(StreamRow& s, bool manual, std::string& refusal);
-  Status stop_wanted(StreamRow& s, const std::string& reason);
 
   // scheduling.cpp
   void fire_schedules(std::int64_t now_wall);
   proto::Reply stream_schedule(const proto::StreamSchedule& m);
 
   // cli_requests.cpp
-  void on_cli_message(const wire::Envelope& env);
   proto::Reply stream_add(const auth::Caller& c, const proto::StreamAdd& m);
   proto::Reply stream_action(const auth::Caller& c, const proto::StreamAction& m);
-  proto::Reply stream_start(StreamRow& s);
-  proto::Reply stream_stop(StreamRow& s);
-  proto::Reply stream_rm(StreamRow& s);
   std::optional<proto::Reply> stream_logs(const wire::Envelope& env, const proto::StreamLogs& m);
   proto::Reply agent_action(const proto::AgentAction& m);
   proto::Reply stream_list(const proto::StreamList& m);

@@ -92,10 +92,10 @@ void Controller::receive(std::int64_t now) {
 
 void Controller::serve_agents() {
   for (auto& env : agent_inbox_) {
-    bool unavailable = false;
+    std::string unavailable;
     const std::string what = std::string("agent message ") + std::string(proto::type_name(env.type())) + " from " +
                              wire::peer_label(env.peer);
-    if (guarded(what, [&] { on_agent_frames(env); }, &unavailable) || unavailable) continue;
+    if (guarded(what, [&] { on_agent_frames(env); }, &unavailable) || !unavailable.empty()) continue;
     // A report whose handling fails for a reason other than the database
     // would fail again on every resend: recorded once (the error above),
     // acknowledged and dropped, so one bad input cannot become a crash loop.
@@ -121,12 +121,13 @@ void Controller::serve_clients(std::int64_t budget_ms) {
     client_queued_bytes_ -= env.body.size();
     if (it->second.empty()) client_queues_.erase(it);
     else client_order_.push_back(peer);  // one request per client per round
-    bool unavailable = false;
+    std::string unavailable;
     const std::string what = std::string("request ") + std::string(proto::type_name(env.type())) + " from " +
                              wire::peer_label(env.peer);
     if (!guarded(what, [&] { on_client_frames(env); }, &unavailable))
-      reply(env, fail(unavailable ? "the controller cannot read its database; nothing was changed"
-                                  : "internal error handling this request; nothing was changed (see the controller log)"));
+      reply(env, fail(!unavailable.empty() ? "cannot store the change: " + unavailable + "; nothing was changed"
+                                           : "internal error handling this request; nothing was changed (see the "
+                                             "controller log)"));
   }
 }
 
@@ -143,7 +144,7 @@ void Controller::reply(const wire::Envelope& env, const proto::Reply& r) {
   outbox_.push_back({env.peer, std::move(frames), env.header.msg_id});
 }
 
-bool Controller::guarded(const std::string& what, const std::function<void()>& fn, bool* store_unavailable) {
+bool Controller::guarded(const std::string& what, const std::function<void()>& fn, std::string* store_error) {
   const std::size_t mark = outbox_.size();
   store::Transaction sp(store_.db());
   try {
@@ -151,7 +152,7 @@ bool Controller::guarded(const std::string& what, const std::function<void()>& f
     if (Status st = sp.commit(); !st) throw store::Unavailable(st.message());
     return true;
   } catch (const store::Unavailable& e) {
-    if (store_unavailable) *store_unavailable = true;
+    if (store_error) *store_error = e.what();
     logger()->error("store_failed during=\"{}\" error=\"{}\" action=rolled_back", what, text::for_people(e.what()));
   } catch (const std::exception& e) {
     logger()->error("handler_failed during=\"{}\" error=\"{}\" action=rolled_back", what, text::for_people(e.what()));

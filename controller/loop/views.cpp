@@ -13,7 +13,7 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int6
   v.id = s.id;
   v.name = s.name;
   v.owner = s.owner;
-  v.state = s.state;
+  v.state = std::string(to_string(s.state));
   v.agent = s.agent;
   v.pid = s.pid;
   v.encoder = s.encoder;

@@ -38,8 +38,11 @@ StreamRow read_stream(const Stmt& q, Status& err) {
   auto spec = decode_spec(q, 3);
   if (spec) s.spec = *spec;
   else err = Status::error("stream " + std::to_string(s.id) + ": bad spec: " + spec.error());
-  s.desired = q.text(4);
-  s.state = q.text(5);
+  auto desired = parse_desired(q.text(4));
+  auto state = parse_state(q.text(5));
+  if (!desired || !state) err = Status::error("stream " + std::to_string(s.id) + ": unknown state " + q.text(5));
+  s.desired = desired.value_or(Desired::kStopped);
+  s.state = state.value_or(State::kStopped);
   s.agent = q.text(6);
   s.attempt = q.int64(7);
   s.pid = q.int64(8);
@@ -171,7 +174,7 @@ Result<std::int64_t> Store::insert_stream(const StreamRow& s) {
          "INSERT INTO streams (name, owner, spec, desired, state, agent, attempt, pid, encoder, last_error, waiting_for, "
          "created_at_ms, updated_at_ms, next_start_ms, stop_at_ms, retries, retry_at_ms, avoid_agent, priority, "
          "pending_since_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  q.bind(1, s.name).bind(2, s.owner).bind_blob(3, encode_spec(s.spec)).bind(4, s.desired).bind(5, s.state);
+  q.bind(1, s.name).bind(2, s.owner).bind_blob(3, encode_spec(s.spec)).bind(4, std::string(to_string(s.desired))).bind(5, std::string(to_string(s.state)));
   q.bind(6, s.agent).bind(7, s.attempt).bind(8, s.pid).bind(9, s.encoder).bind(10, s.last_error);
   q.bind(11, s.waiting_for).bind(12, s.created_at_ms).bind(13, s.updated_at_ms).bind(14, s.next_start_ms);
   q.bind(15, s.stop_at_ms).bind(16, s.retries).bind(17, s.retry_at_ms).bind(18, s.avoid_agent).bind(19, s.priority);
@@ -190,7 +193,7 @@ Status Store::update_stream(const StreamRow& s) {
          "UPDATE streams SET spec=?, desired=?, state=?, agent=?, attempt=?, pid=?, encoder=?, last_error=?, "
          "waiting_for=?, updated_at_ms=?, next_start_ms=?, stop_at_ms=?, retries=?, retry_at_ms=?, avoid_agent=?, "
          "priority=?, pending_since_ms=? WHERE id=?");
-  q.bind_blob(1, encode_spec(s.spec)).bind(2, s.desired).bind(3, s.state).bind(4, s.agent).bind(5, s.attempt);
+  q.bind_blob(1, encode_spec(s.spec)).bind(2, std::string(to_string(s.desired))).bind(3, std::string(to_string(s.state))).bind(4, s.agent).bind(5, s.attempt);
   q.bind(6, s.pid).bind(7, s.encoder).bind(8, s.last_error).bind(9, s.waiting_for).bind(10, s.updated_at_ms);
   q.bind(11, s.next_start_ms).bind(12, s.stop_at_ms).bind(13, s.retries).bind(14, s.retry_at_ms);
   q.bind(15, s.avoid_agent).bind(16, s.priority).bind(17, s.pending_since_ms).bind(18, s.id);
@@ -239,8 +242,8 @@ std::vector<StreamRow> Store::streams_page(std::int64_t after_id, std::int64_t l
   return out;
 }
 
-std::vector<StreamRow> Store::streams_in_state(const std::string& state) {
-  return query_streams("WHERE state=?", state, true);
+std::vector<StreamRow> Store::streams_in_state(State state) {
+  return query_streams("WHERE state=?", std::string(to_string(state)), true);
 }
 
 std::vector<StreamRow> Store::streams_due_to_start(std::int64_t now_ms) {

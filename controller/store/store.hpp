@@ -53,7 +53,7 @@ class Store {
   std::vector<StreamRow> streams();
   // Streams with id > after_id in id order, at most `limit`.
   std::vector<StreamRow> streams_page(std::int64_t after_id, std::int64_t limit);
-  std::vector<StreamRow> streams_in_state(const std::string& state);
+  std::vector<StreamRow> streams_in_state(State state);
   std::vector<StreamRow> streams_on_agent(const std::string& agent);
   // Scheduled streams whose next start has come.
   std::vector<StreamRow> streams_due_to_start(std::int64_t now_ms);

@@ -31,10 +31,21 @@ class Retries(unittest.TestCase):
             for r in runs:
                 self.assertEqual(r["exit_code"], 1)
                 self.assertEqual(r["reason"], "exited")
-                self.assertIn("standin: Connection refused", r["stderr_tail"])
-            # Placed again 300 ms, 600 ms, 1000 ms (capped) after each failure.
+            # `stream show` carries the stderr tail of the latest run only.
+            self.assertIn("standin: Connection refused", runs[-1]["stderr_tail"])
+            # Placed again 300 ms, 600 ms, 1000 ms (capped) after each failure:
+            # the delays themselves, from the run history's millisecond times
+            # (the agent's end of one run to the controller's placement of the
+            # next; the pending queue is looked at every 250 ms).
             log = c.controller.text()
             self.assertEqual(log.count("run_placed stream=1 "), 4)
+            with sqlite3.connect(c.db) as con:
+                times = con.execute("SELECT requested_at_ms, ended_at_ms FROM runs WHERE stream_id=1 "
+                                    "ORDER BY attempt").fetchall()
+            delays = [times[i + 1][0] - times[i][1] for i in range(3)]
+            for got, want in zip(delays, (300, 600, 1000)):
+                self.assertGreaterEqual(got, want - 20, delays)
+                self.assertLess(got, want + 800, delays)
             self.assertEqual(retry_state_rows(c.db), [])
 
     def test_exit_zero_completes_and_is_not_retried(self):

@@ -98,7 +98,7 @@ TEST(Codec, EveryOtherMessageRoundTrips) {
   hb.draining = true;
   EXPECT_TRUE(round_trip(hb).draining);
   EXPECT_EQ(round_trip(proto::StopRun{1, 2, "user_stop"}).reason, "user_stop");
-  EXPECT_EQ(round_trip(proto::RunStarted{1, 2, 3, "libx264", 4, "n"}).pid, 3);
+  EXPECT_EQ(round_trip(proto::RunStarted{1, 2, 3, "libx264", 4, "n", "s"}).pid, 3);
   proto::RunExited ex;
   ex.stream_id = 1;
   ex.attempt = 2;

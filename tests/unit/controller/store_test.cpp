@@ -55,8 +55,8 @@ TEST_F(StoreTest, StreamsRoundTripEveryField) {
   auto r = *s.stream(*id);
   r.spec.repeat = "daily";
   r.spec.video_bitrate_kbps = 900;
-  r.desired = "running";
-  r.state = "running";
+  r.desired = Desired::kRunning;
+  r.state = State::kRunning;
   r.agent = "a1";
   r.attempt = 3;
   r.pid = 77;
@@ -123,18 +123,18 @@ TEST_F(StoreTest, RunsAndCascade) {
 
 TEST_F(StoreTest, CountsForLimitsAndCapacity) {
   auto s = open();
-  auto add = [&](const char* name, const char* owner, const char* state, const char* agent) {
+  auto add = [&](const char* name, const char* owner, State state, const char* agent) {
     auto r = row(name, owner);
     r.state = state;
     r.agent = agent;
     r.id = *s.insert_stream(r);
     ASSERT_TRUE(s.update_stream(r).is_ok());
   };
-  add("a", "alice", "running", "x");
-  add("b", "alice", "starting", "x");
-  add("c", "bob", "stopping", "y");
-  add("d", "bob", "pending", "");
-  add("e", "bob", "stopped", "");
+  add("a", "alice", State::kRunning, "x");
+  add("b", "alice", State::kStarting, "x");
+  add("c", "bob", State::kStopping, "y");
+  add("d", "bob", State::kPending, "");
+  add("e", "bob", State::kStopped, "");
   EXPECT_EQ(s.running_total(), 2);
   EXPECT_EQ(s.running_per_owner(), (std::map<std::string, std::int64_t>{{"alice", 2}}));
   EXPECT_EQ(s.active_per_agent(), (std::map<std::string, std::int64_t>{{"x", 2}, {"y", 1}}));
