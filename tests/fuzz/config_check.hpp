@@ -3,6 +3,7 @@
 // fuzz_config_controller.cpp and fuzz_config_agent.cpp.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -50,6 +51,24 @@ inline std::optional<toml::table> reference_parse(std::string_view text) {
   } catch (const toml::parse_error&) {
     return std::nullopt;
   }
+}
+
+// KNOWN BUG (reported; tests/unit/*/options_fuzz_regression_test.cpp): both
+// options.cpp read integers with toml++'s node::value<int64_t>(), which
+// converts a float with static_cast<int64_t> before any range check, so a
+// finite float past int64 (heartbeat_ms = 1e37) is undefined behaviour.
+template <class Options> bool has_float_past_int64(const ConfigSchema<Options>& s, const toml::table& t) {
+  auto bad = [](const toml::node* n) {
+    if (n == nullptr || !n->is_floating_point()) return false;
+    const double v = n->as_floating_point()->get();
+    return std::isfinite(v) && (v >= 9223372036854775808.0 || v < -9223372036854775808.0);
+  };
+  for (const auto& k : s.keys)
+    if (k.kind == Key<Options>::Kind::kInt && bad(t.get(k.name))) return true;
+  if (const auto* sub = t[s.table.name].as_table())
+    for (const auto& [name, v] : *sub)
+      if (bad(&v)) return true;
+  return false;
 }
 
 // The Options a parsed table should give: each key of the right type taken,
@@ -138,9 +157,10 @@ template <class Options> void check_config(const ConfigSchema<Options>& s, std::
     for (const auto& [k, v] : s.table.read(a)) out += show(k) + "=" + std::to_string(v) + ",";
     return out + "}";
   };
+  const auto table = reference_parse(text);
+  if (table && has_float_past_int64(s, *table) && skip_known_bugs()) return;
   Options o{};
   const Status st = s.apply(text, "fuzz.toml", o);
-  const auto table = reference_parse(text);
   FUZZ_CHECK(st.is_ok() == table.has_value(), "apply says " + (st ? std::string("ok") : st.message()) +
                                                   " but toml++ says the opposite for " + show(text));
   if (!st) {
