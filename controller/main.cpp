@@ -1,5 +1,6 @@
 // ffleet-controller: see loop/controller.hpp. Exit codes: 0 after SIGTERM or
-// SIGINT, 2 usage, 3 start-up failure (database, listen address).
+// SIGINT, 2 usage, 3 start-up failure (database, listen address), 5 the
+// database file was deleted or replaced while running.
 #include <cstdio>
 
 #include "ffleet/common/log.hpp"
@@ -19,7 +20,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   auto log = ffleet::log::get("controller");
-  auto store = store::Store::open(o.db);
+  store::StoreOptions so;
+  so.run_history = o.run_history;
+  so.schedule_history = o.schedule_history;
+  auto store = store::Store::open(o.db, so);
   if (!store) {
     log->error("startup_failed error=\"{}\"", store.error());
     std::fprintf(stderr, "ffleet-controller: %s\n", store.error().c_str());

@@ -3,28 +3,83 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <map>
+#include <vector>
+
 #include "ffleet/common/env.hpp"
 
 namespace ffleet::controller {
 namespace {
 
-Status apply_table(const toml::table& t, Options& o) {
-  if (auto x = t["listen"].value<std::string>()) o.listen = *x;
-  if (auto x = t["db"].value<std::string>()) o.db = *x;
-  if (auto x = t["log_level"].value<std::string>()) o.log_level = *x;
-  if (auto x = t["heartbeat_ms"].value<std::int64_t>()) o.heartbeat_ms = *x;
-  if (auto x = t["lost_after_ms"].value<std::int64_t>()) o.lost_after_ms = *x;
-  if (auto x = t["restart_grace_ms"].value<std::int64_t>()) o.restart_grace_ms = *x;
-  if (auto x = t["fence_margin_ms"].value<std::int64_t>()) o.fence_margin_ms = *x;
-  if (auto x = t["max_concurrent_streams_global"].value<std::int64_t>()) o.limits.global = *x;
-  if (auto x = t["max_concurrent_streams_per_user"].value<std::int64_t>()) o.limits.per_user = *x;
-  if (auto x = t["retry_base_ms"].value<std::int64_t>()) o.retry.base_ms = *x;
-  if (auto x = t["retry_cap_ms"].value<std::int64_t>()) o.retry.cap_ms = *x;
-  if (auto x = t["retry_max"].value<std::int64_t>()) o.retry.max_retries = *x;
-  if (auto x = t["retry_stable_ms"].value<std::int64_t>()) o.retry.stable_ms = *x;
-  if (auto users = t["user_limits"].as_table())
-    for (const auto& [user, v] : *users)
-      if (auto n = v.value<std::int64_t>()) o.limits.user_overrides[std::string(user.str())] = *n;
+// The controller's whole-number settings, one row each: config key,
+// environment variable, where the value goes, and its range. A value from
+// the config file gets the same checks as one from the environment.
+struct Setting {
+  const char* key;
+  const char* env;
+  std::int64_t* target;
+  std::int64_t min, max;
+};
+
+std::vector<Setting> int_settings(Options& o) {
+  return {
+      {"max_concurrent_streams_global", "MAX_CONCURRENT_STREAMS_GLOBAL", &o.limits.global, 0, 1000000},
+      {"max_concurrent_streams_per_user", "MAX_CONCURRENT_STREAMS_PER_USER", &o.limits.per_user, 0, 1000000},
+      {"heartbeat_ms", "FFLEET_HEARTBEAT_MS", &o.heartbeat_ms, 50, 60000},
+      {"lost_after_ms", "FFLEET_LOST_AFTER_MS", &o.lost_after_ms, 200, 600000},
+      {"restart_grace_ms", "FFLEET_RESTART_GRACE_MS", &o.restart_grace_ms, 0, 600000},
+      {"fence_margin_ms", "FFLEET_FENCE_MARGIN_MS", &o.fence_margin_ms, 0, 600000},
+      {"retry_base_ms", "FFLEET_RETRY_BASE_MS", &o.retry.base_ms, 1, 3600000},
+      {"retry_cap_ms", "FFLEET_RETRY_CAP_MS", &o.retry.cap_ms, 1, 86400000},
+      {"retry_max", "FFLEET_RETRY_MAX", &o.retry.max_retries, 0, 1000},
+      {"retry_stable_ms", "FFLEET_RETRY_STABLE_MS", &o.retry.stable_ms, 0, 86400000},
+      {"run_history", "FFLEET_RUN_HISTORY", &o.run_history, 1, 100000},
+      {"schedule_history", "FFLEET_SCHEDULE_HISTORY", &o.schedule_history, 1, 100000},
+  };
+}
+
+std::string where(const std::string& origin, const toml::node& n, std::string_view key) {
+  return "config " + origin + ":" + std::to_string(n.source().begin.line) + ": key '" + std::string(key) + "'";
+}
+
+// Only a TOML integer is a whole number here: toml++'s value<int64_t>() would
+// convert a float first (undefined past int64, found by the config fuzzer).
+Result<std::int64_t> whole(const toml::node& n, const std::string& at, std::int64_t min, std::int64_t max) {
+  const auto* i = n.as_integer();
+  if (i == nullptr || i->get() < min || i->get() > max)
+    return Status::error(at + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  return i->get();
+}
+
+Status apply_table(const toml::table& t, const std::string& origin, Options& o) {
+  Options next = o;  // all or nothing
+  const auto ints = int_settings(next);
+  std::map<std::string, std::string*> texts = {{"listen", &next.listen}, {"db", &next.db}, {"log_level", &next.log_level}};
+  for (const auto& [k, node] : t) {
+    const std::string key(k.str());
+    const std::string at = where(origin, node, key);
+    if (auto it = texts.find(key); it != texts.end()) {
+      const auto* v = node.as_string();
+      if (v == nullptr) return Status::error(at + " must be a string");
+      *it->second = v->get();
+    } else if (key == "user_limits") {
+      const auto* users = node.as_table();
+      if (users == nullptr) return Status::error(at + " must be a table of user = limit");
+      for (const auto& [user, v] : *users) {
+        auto n = whole(v, where(origin, v, "user_limits." + std::string(user.str())), 0, 1000000);
+        if (!n) return n.status();
+        next.limits.user_overrides[std::string(user.str())] = *n;
+      }
+    } else {
+      auto s = std::find_if(ints.begin(), ints.end(), [&](const Setting& x) { return key == x.key; });
+      if (s == ints.end()) return Status::error(at + " is not a setting of ffleet-controller (see docs/configuration.md)");
+      auto n = whole(node, at, s->min, s->max);
+      if (!n) return n.status();
+      *s->target = *n;
+    }
+  }
+  o = std::move(next);
   return Status::ok();
 }
 
@@ -35,22 +90,16 @@ Status apply_file(const std::string& path, Options& o) {
   } catch (const toml::parse_error& e) {
     return Status::error("config " + path + ": " + std::string(e.description()));
   }
-  return apply_table(t, o);
+  return apply_table(t, path, o);
 }
 
 Status apply_env(Options& o) {
-  return env::apply({
-      {"MAX_CONCURRENT_STREAMS_GLOBAL", &o.limits.global, 0, 1000000},
-      {"MAX_CONCURRENT_STREAMS_PER_USER", &o.limits.per_user, 0, 1000000},
-      {"FFLEET_HEARTBEAT_MS", &o.heartbeat_ms, 50, 60000},
-      {"FFLEET_LOST_AFTER_MS", &o.lost_after_ms, 200, 600000},
-      {"FFLEET_RESTART_GRACE_MS", &o.restart_grace_ms, 0, 600000},
-      {"FFLEET_FENCE_MARGIN_MS", &o.fence_margin_ms, 0, 600000},
-      {"FFLEET_RETRY_BASE_MS", &o.retry.base_ms, 1, 3600000},
-      {"FFLEET_RETRY_CAP_MS", &o.retry.cap_ms, 1, 86400000},
-      {"FFLEET_RETRY_MAX", &o.retry.max_retries, 0, 1000},
-      {"FFLEET_RETRY_STABLE_MS", &o.retry.stable_ms, 0, 86400000},
-  });
+  for (const auto& s : int_settings(o)) {
+    auto r = env::integer(s.env, s.min, s.max);
+    if (!r) return r.status();
+    if (*r) *s.target = **r;
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -62,7 +111,7 @@ Status apply_config_text(std::string_view toml_text, const std::string& origin, 
   } catch (const toml::parse_error& e) {
     return Status::error("config " + origin + ": " + std::string(e.description()));
   }
-  return apply_table(t, o);
+  return apply_table(t, origin, o);
 }
 
 ParseOutcome parse_options(int argc, char** argv) {
@@ -97,6 +146,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!db.empty()) o.db = db;
   if (!log_level.empty()) o.log_level = log_level;
   if (o.lost_after_ms <= o.heartbeat_ms) return fail(2, "lost_after_ms must be longer than heartbeat_ms");
+  if (o.retry.cap_ms < o.retry.base_ms) return fail(2, "retry_cap_ms must be at least retry_base_ms");
   return out;
 }
 

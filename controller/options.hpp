@@ -35,14 +35,18 @@ struct Options {
   retry::Policy retry;
   // A scheduled start this late (the controller was down) is logged as late.
   std::int64_t late_start_ms = 5000;
+  // Runs and schedule notes kept per stream (older ones are pruned).
+  std::int64_t run_history = 100;
+  std::int64_t schedule_history = 50;
 };
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;
 ParseOutcome parse_options(int argc, char** argv);
 
 // Applies the TOML text of a config file over `o` (what --config does with the
-// file's contents); `origin` names it in the error. Unknown keys are ignored.
-// On a syntax error `o` is left as it was.
+// file's contents); `origin` names it in the error. An unknown key, a value of
+// the wrong type or out of its range is an error naming the file, line and
+// key; on any error `o` is left as it was.
 Status apply_config_text(std::string_view toml_text, const std::string& origin, Options& o);
 
 }  // namespace ffleet::controller
