@@ -11,12 +11,14 @@
 //    and refuses anything else with code "version" or "malformed" and the
 //    peer's id;
 //  - an accepted envelope, framed again, parses to the same header and body;
-//  - whatever decodes as some message M, encoded again, decodes again and
-//    encodes to the same bytes (a fixed point: nothing is lost or invented);
+//  - whatever decodes as some message M has every required field, also in
+//    nested structs and lists; encoded again, it decodes again and encodes
+//    to the same bytes (a fixed point: nothing is lost or invented);
 //  - decode<M>(envelope) agrees with decoding the body on its own;
 //  - peer_label() is printable ASCII: a peer's id cannot forge a log line.
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -103,6 +105,66 @@ void check_error(const FrameError& err, const std::vector<std::string>& frames, 
   }
 }
 
+// Finds the first required field (by path) missing from a decoded object,
+// through nested structs, lists and maps: the codec must refuse those.
+struct RequiredPresent {
+  const msgpack::object* obj;
+  std::string path;
+  std::string missing;
+
+  static const msgpack::object* find(const msgpack::object& map, std::string_view key) {
+    for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+      const auto& kv = map.via.map.ptr[i];
+      if (kv.key.type == msgpack::type::STR && std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key)
+        return &kv.val;
+    }
+    return nullptr;
+  }
+
+  template <class U> void descend(const std::string& at, const msgpack::object& v, U& x) {
+    if constexpr (std::is_arithmetic_v<U> || std::is_same_v<U, std::string>) {
+      (void)at, (void)v, (void)x;
+    } else if constexpr (wire::detail::is_vector<U>::value) {
+      if (v.type != msgpack::type::ARRAY) return;
+      for (std::uint32_t i = 0; i < v.via.array.size && missing.empty(); ++i) {
+        typename U::value_type e{};
+        descend(at + "[" + std::to_string(i) + "]", v.via.array.ptr[i], e);
+      }
+    } else if constexpr (wire::detail::is_map<U>::value) {
+      if (v.type != msgpack::type::MAP) return;
+      for (std::uint32_t i = 0; i < v.via.map.size && missing.empty(); ++i) {
+        typename U::mapped_type e{};
+        descend(at + "{}", v.via.map.ptr[i].val, e);
+      }
+    } else {
+      if (v.type != msgpack::type::MAP) return;
+      RequiredPresent inner{&v, at + ".", ""};
+      proto::describe(inner, x);
+      if (missing.empty()) missing = inner.missing;
+    }
+  }
+
+  template <class U> void field(const char* k, U& x, bool required) {
+    if (!missing.empty()) return;
+    const msgpack::object* v = find(*obj, k);
+    if (v == nullptr) {
+      if (required) missing = path + k;
+      return;
+    }
+    descend(path + k, *v, x);
+  }
+  template <class U> void req(const char* k, U& x) { field(k, x, true); }
+  template <class U> void opt(const char* k, U& x) { field(k, x, false); }
+};
+
+template <class M> void check_required(const msgpack::object& o, std::string_view from) {
+  RequiredPresent r{&o, "", ""};
+  M dummy{};
+  proto::describe(r, dummy);
+  FUZZ_CHECK(r.missing.empty(), name_of<M>() + " decoded without its required field " + r.missing + " from " +
+                                    show(from));
+}
+
 // Every message type reads the body; whatever reads is a fixed point.
 void decode_as_every_type(const std::string& body) {
   auto oh = wire::detail::unpack(body);
@@ -110,10 +172,16 @@ void decode_as_every_type(const std::string& body) {
   for_each_message([&](auto m) {
     using M = decltype(m);
     M decoded{};
-    if (wire::detail::read_struct(oh->get(), decoded)) check_round_trip(decoded, body);
+    if (wire::detail::read_struct(oh->get(), decoded)) {
+      check_required<M>(oh->get(), body);
+      check_round_trip(decoded, body);
+    }
   });
   proto::Header h{};
-  if (wire::detail::read_struct(oh->get(), h)) check_round_trip(h, body);
+  if (wire::detail::read_struct(oh->get(), h)) {
+    check_required<proto::Header>(oh->get(), body);
+    check_round_trip(h, body);
+  }
 }
 
 }  // namespace
