@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <functional>
+#include <vector>
 
 #include "ffleet/common/timeparse.hpp"
 
@@ -102,6 +104,155 @@ TEST(Validate, Rules) {
   s.repeat = "daily";
   s.duration_ms = 86'400'000;
   EXPECT_FALSE(validate(s, 0).is_ok());
+}
+
+// Careless schedules, one row each: refused with one line naming the field.
+// `now` is fixed; times are relative to it.
+TEST(Validate, CarelessSchedulesAreRefusedWithOneLineNamingTheField) {
+  const std::int64_t now = *timeparse::time_ms("2026-11-24T12:00:00Z", 0);
+  constexpr std::int64_t kMin = 60'000, kHour = 3'600'000, kDay = 86'400'000;
+  struct Row {
+    const char* what;
+    std::function<void(proto::StreamSpec&)> change;
+    std::vector<std::string> mentions;
+  };
+  const std::vector<Row> rows = {
+      {"one-off start long past", [&](auto& s) { s.start_at_ms = now - 2 * kMin; },
+       {"--start-at 2026-11-24T11:58:00Z", "past", "now 2026-11-24T12:00:00Z"}},
+      {"one-off start in 2001", [&](auto& s) { s.start_at_ms = *timeparse::time_ms("2001-01-01T00:00:00Z", 0); },
+       {"--start-at 2001-01-01T00:00:00Z", "past"}},
+      {"start with a mistyped year", [&](auto& s) { s.start_at_ms = *timeparse::time_ms("2062-11-24T18:00:00Z", 0); },
+       {"--start-at", "366 days ahead"}},
+      {"end before start",
+       [&](auto& s) {
+         s.start_at_ms = now + kHour;
+         s.end_at_ms = now + kMin;
+       },
+       {"--end-at", "after --start-at"}},
+      {"end equal to start",
+       [&](auto& s) {
+         s.start_at_ms = now + kHour;
+         s.end_at_ms = now + kHour;
+       },
+       {"--end-at", "after --start-at"}},
+      {"end in the past", [&](auto& s) { s.end_at_ms = now - kMin; }, {"--end-at", "past"}},
+      {"end now", [&](auto& s) { s.end_at_ms = now; }, {"--end-at", "past"}},
+      {"end a year after start",
+       [&](auto& s) {
+         s.start_at_ms = now + kHour;
+         s.end_at_ms = now + kHour + 400 * kDay;
+       },
+       {"--end-at", "366 days after --start-at"}},
+      {"negative duration", [&](auto& s) { s.duration_ms = -1000; }, {"--duration", "more than 0"}},
+      {"duration of ten years", [&](auto& s) { s.duration_ms = 3650 * kDay; }, {"--duration", "366 days"}},
+      {"end and duration both",
+       [&](auto& s) {
+         s.end_at_ms = now + kHour;
+         s.duration_ms = kMin;
+       },
+       {"--end-at", "--duration", "not both"}},
+      {"negative start", [&](auto& s) { s.start_at_ms = -5; }, {"--start-at"}},
+      {"negative end", [&](auto& s) { s.end_at_ms = -5; }, {"--end-at"}},
+      {"repeat hourly",
+       [&](auto& s) {
+         s.start_at_ms = now + kHour;
+         s.repeat = "hourly";
+       },
+       {"--repeat", "'hourly'", "daily or weekly:"}},
+      {"repeat weekly: without days",
+       [&](auto& s) {
+         s.start_at_ms = now + kHour;
+         s.repeat = "weekly:";
+       },
+       {"--repeat", "at least one day"}},
+      {"repeat with a capitalised day",
+       [&](auto& s) {
+         s.start_at_ms = now + kHour;
+         s.repeat = "weekly:Mon";
+       },
+       {"--repeat", "'Mon'", "mon, tue"}},
+      {"repeat with a space", [&](auto& s) {
+         s.start_at_ms = now + kHour;
+         s.repeat = "weekly:mon, wed";
+       }, {"--repeat", "' wed'"}},
+      {"repeat with control bytes",
+       [&](auto& s) {
+         s.start_at_ms = now + kHour;
+         s.repeat = "daily\x1b[2J\xff";
+       },
+       {"--repeat", "\\x1b", "\\xff"}},
+      {"repeat without start", [&](auto& s) { s.repeat = "daily"; }, {"--repeat needs --start-at"}},
+      {"repeat occurrence of a day",
+       [&](auto& s) {
+         s.start_at_ms = now + kHour;
+         s.repeat = "daily";
+         s.duration_ms = kDay;
+       },
+       {"repeating occurrence", "shorter than a day", "--duration"}},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.what);
+    proto::StreamSpec s;
+    row.change(s);
+    const Status st = validate(s, now);
+    ASSERT_FALSE(st.is_ok());
+    EXPECT_EQ(st.message().find('\n'), std::string::npos) << st.message();
+    EXPECT_EQ(st.message().find('\x1b'), std::string::npos) << st.message();
+    for (const auto& needle : row.mentions)
+      EXPECT_NE(st.message().find(needle), std::string::npos) << needle << " in: " << st.message();
+  }
+}
+
+TEST(Validate, SchedulesMeantWellAreAccepted) {
+  const std::int64_t now = *timeparse::time_ms("2026-11-24T12:00:00Z", 0);
+  constexpr std::int64_t kMin = 60'000, kHour = 3'600'000, kDay = 86'400'000;
+  const std::vector<std::pair<const char*, std::function<void(proto::StreamSpec&)>>> rows = {
+      {"nothing", [](auto&) {}},
+      {"start within the tolerance (clock skew, typed late)", [&](auto& s) { s.start_at_ms = now - 59'000; }},
+      {"start ahead with a duration",
+       [&](auto& s) {
+         s.start_at_ms = now + kHour;
+         s.duration_ms = 90 * kMin;
+       }},
+      {"end only", [&](auto& s) { s.end_at_ms = now + kHour; }},
+      {"a repeating rule whose first start has passed",
+       [&](auto& s) {
+         s.start_at_ms = now - 30 * kDay;
+         s.end_at_ms = now - 30 * kDay + kHour;  // only the length counts
+         s.repeat = "weekly:mon,wed,fri";
+       }},
+      {"a booking for next year", [&](auto& s) { s.start_at_ms = now + 300 * kDay; }},
+  };
+  for (const auto& [what, change] : rows) {
+    SCOPED_TRACE(what);
+    proto::StreamSpec s;
+    change(s);
+    const Status st = validate(s, now);
+    EXPECT_TRUE(st.is_ok()) << st.message();
+  }
+}
+
+TEST_F(InBerlin, FirstStartIsTheNextOccurrenceWhenTheFirstHasPassed) {
+  const auto now = t("2026-11-24T12:00:00+01:00");  // a Tuesday
+  proto::StreamSpec s;
+  EXPECT_EQ(first_start(s, now), 0);
+  // One-off: the time itself, even a few seconds back (due at once).
+  s.start_at_ms = now - 30'000;
+  EXPECT_EQ(first_start(s, now), now - 30'000);
+  // Daily, first start a month back: tomorrow's, never one late today.
+  s.start_at_ms = t("2026-10-20T06:00:00+02:00");
+  s.repeat = "daily";
+  EXPECT_EQ(first_start(s, now), t("2026-11-25T06:00:00+01:00"));
+  // Daily, first start later today: itself.
+  s.start_at_ms = t("2026-11-24T18:00:00+01:00");
+  EXPECT_EQ(first_start(s, now), s.start_at_ms);
+  // Weekly, first start on a day it does not list: the next listed day.
+  s.repeat = "weekly:wed";
+  EXPECT_EQ(first_start(s, now), t("2026-11-25T18:00:00+01:00"));
+  // Within the tolerance on a listed day: due at once.
+  s.repeat = "weekly:tue";
+  s.start_at_ms = now - 10'000;
+  EXPECT_EQ(first_start(s, now), now - 10'000);
 }
 
 }  // namespace
