@@ -5,53 +5,41 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
-#include <toml++/toml.h>
 
 #include "ffleet/common/env.hpp"
+#include "ffleet/common/settings.hpp"
 
 namespace ffleet::agent {
 namespace {
 
-// Config-file keys are the long flag names with dashes as underscores, plus
-// the environment settings in lower case (force_kill_timeout_ms, ...).
-Status apply_table(const toml::table& t, Options& o) {
-  auto str = [&](const char* k, std::string& v) {
-    if (auto x = t[k].value<std::string>()) v = *x;
+// The agent's settings, one row each (see common/settings.hpp): config keys
+// are the long flag names with dashes as underscores, plus the environment
+// settings in lower case (force_kill_timeout_ms, ...). The rows point into `o`.
+settings::Table table(Options& o) {
+  settings::Table t;
+  t.program = "ffleet-agent";
+  t.ints = {
+      {"max_streams", "", &o.max_streams, 0, 10000},
+      {"force_kill_timeout_ms", "FORCE_KILL_TIMEOUT_MS", &o.force_kill_timeout_ms, 100, 600000},
+      {"resource_monitor_interval_ms", "RESOURCE_MONITOR_INTERVAL_MS", &o.resource_monitor_interval_ms, 500, 3600000},
+      {"resource_warning_cpu_percent", "RESOURCE_WARNING_CPU_PERCENT", &o.resource_warning_cpu_percent, 1, 100000},
+      {"resource_warning_memory_mb", "RESOURCE_WARNING_MEMORY_MB", &o.resource_warning_memory_mb, 1, 10000000},
+      {"stall_timeout_ms", "FFLEET_STALL_TIMEOUT_MS", &o.stall_timeout_ms, 500, 86400000},
+      {"log_lines", "FFLEET_LOG_LINES", &o.log_lines, 1, 100000},
   };
-  auto num = [&](const char* k, std::int64_t& v) {
-    if (auto x = t[k].value<std::int64_t>()) v = *x;
-  };
-  auto flag = [&](const char* k, bool& v) {
-    if (auto x = t[k].value<bool>()) v = *x;
-  };
-  str("controller", o.controller);
-  str("name", o.name);
-  str("work_dir", o.work_dir);
-  num("max_streams", o.max_streams);
-  str("ffmpeg", o.ffmpeg);
-  str("log_level", o.log_level);
-  num("force_kill_timeout_ms", o.force_kill_timeout_ms);
-  num("resource_monitor_interval_ms", o.resource_monitor_interval_ms);
-  num("resource_warning_cpu_percent", o.resource_warning_cpu_percent);
-  num("resource_warning_memory_mb", o.resource_warning_memory_mb);
-  flag("prefer_hardware_encoding", o.prefer_hardware_encoding);
-  flag("hardware_encoder_fallback", o.hardware_encoder_fallback);
-  num("log_lines", o.log_lines);
-  num("stall_timeout_ms", o.stall_timeout_ms);
-  if (auto sessions = t["encoder_sessions"].as_table())
-    for (const auto& [vendor, v] : *sessions)
-      if (auto n = v.value<std::int64_t>()) o.encoder_sessions[std::string(vendor.str())] = static_cast<int>(*n);
-  return Status::ok();
+  t.bools = {{"prefer_hardware_encoding", "PREFER_HARDWARE_ENCODING", &o.prefer_hardware_encoding},
+             {"hardware_encoder_fallback", "HARDWARE_ENCODER_FALLBACK", &o.hardware_encoder_fallback}};
+  t.texts = {{"controller", &o.controller}, {"name", &o.name},      {"work_dir", &o.work_dir},
+             {"ffmpeg", &o.ffmpeg},         {"log_level", &o.log_level}};
+  t.maps = {{"encoder_sessions",
+             [&o](const std::string& vendor, std::int64_t n) { o.encoder_sessions[vendor] = static_cast<int>(n); }, 0,
+             1000}};
+  return t;
 }
 
 Status apply_file(const std::string& path, Options& o) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::error("config " + path + ": " + std::string(e.description()));
-  }
-  return apply_table(t, o);
+  auto text = settings::read_config(path);
+  return text ? apply_config_text(*text, path, o) : text.status();
 }
 
 // "nvenc=5,qsv=4" -> overrides of the per-vendor session limits.
@@ -75,23 +63,7 @@ Status parse_sessions(const std::string& text, std::map<std::string, int>& out, 
 Status apply_env(Options& o) {
   if (auto v = env::text("FFLEET_ENCODER_SESSIONS"))
     if (Status s = parse_sessions(*v, o.encoder_sessions, "FFLEET_ENCODER_SESSIONS"); !s) return s;
-  if (Status s = env::apply({
-          {"FORCE_KILL_TIMEOUT_MS", &o.force_kill_timeout_ms, 100, 600000},
-          {"RESOURCE_MONITOR_INTERVAL_MS", &o.resource_monitor_interval_ms, 500, 3600000},
-          {"RESOURCE_WARNING_CPU_PERCENT", &o.resource_warning_cpu_percent, 1, 100000},
-          {"RESOURCE_WARNING_MEMORY_MB", &o.resource_warning_memory_mb, 1, 10000000},
-          {"FFLEET_STALL_TIMEOUT_MS", &o.stall_timeout_ms, 500, 86400000},
-          {"FFLEET_LOG_LINES", &o.log_lines, 1, 100000},
-      });
-      !s)
-    return s;
-  for (auto [name, target] : {std::pair{"PREFER_HARDWARE_ENCODING", &o.prefer_hardware_encoding},
-                              std::pair{"HARDWARE_ENCODER_FALLBACK", &o.hardware_encoder_fallback}}) {
-    auto r = env::boolean(name);
-    if (!r) return r.status();
-    if (*r) *target = **r;
-  }
-  return Status::ok();
+  return settings::apply_env(table(o));
 }
 
 std::string hostname() {
@@ -103,13 +75,10 @@ std::string hostname() {
 }  // namespace
 
 Status apply_config_text(std::string_view toml_text, const std::string& origin, Options& o) {
-  toml::table t;
-  try {
-    t = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    return Status::error("config " + origin + ": " + std::string(e.description()));
-  }
-  return apply_table(t, o);
+  Options next = o;  // all or nothing
+  if (Status s = settings::apply_toml(toml_text, origin, table(next)); !s) return s;
+  o = std::move(next);
+  return Status::ok();
 }
 
 ParseOutcome parse_options(int argc, char** argv) {

@@ -1,29 +1,18 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
-#include <toml++/toml.h>
 
-#include <algorithm>
-#include <map>
-#include <vector>
-
-#include "ffleet/common/env.hpp"
+#include "ffleet/common/settings.hpp"
 
 namespace ffleet::controller {
 namespace {
 
-// The controller's whole-number settings, one row each: config key,
-// environment variable, where the value goes, and its range. A value from
-// the config file gets the same checks as one from the environment.
-struct Setting {
-  const char* key;
-  const char* env;
-  std::int64_t* target;
-  std::int64_t min, max;
-};
-
-std::vector<Setting> int_settings(Options& o) {
-  return {
+// The controller's settings, one row each (see common/settings.hpp); the
+// rows point into `o`.
+settings::Table table(Options& o) {
+  settings::Table t;
+  t.program = "ffleet-controller";
+  t.ints = {
       {"max_concurrent_streams_global", "MAX_CONCURRENT_STREAMS_GLOBAL", &o.limits.global, 0, 1000000},
       {"max_concurrent_streams_per_user", "MAX_CONCURRENT_STREAMS_PER_USER", &o.limits.per_user, 0, 1000000},
       {"heartbeat_ms", "FFLEET_HEARTBEAT_MS", &o.heartbeat_ms, 50, 60000},
@@ -37,81 +26,26 @@ std::vector<Setting> int_settings(Options& o) {
       {"run_history", "FFLEET_RUN_HISTORY", &o.run_history, 1, 100000},
       {"schedule_history", "FFLEET_SCHEDULE_HISTORY", &o.schedule_history, 1, 100000},
   };
-}
-
-std::string where(const std::string& origin, const toml::node& n, std::string_view key) {
-  return "config " + origin + ":" + std::to_string(n.source().begin.line) + ": key '" + std::string(key) + "'";
-}
-
-// Only a TOML integer is a whole number here: toml++'s value<int64_t>() would
-// convert a float first (undefined past int64, found by the config fuzzer).
-Result<std::int64_t> whole(const toml::node& n, const std::string& at, std::int64_t min, std::int64_t max) {
-  const auto* i = n.as_integer();
-  if (i == nullptr || i->get() < min || i->get() > max)
-    return Status::error(at + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-  return i->get();
-}
-
-Status apply_table(const toml::table& t, const std::string& origin, Options& o) {
-  Options next = o;  // all or nothing
-  const auto ints = int_settings(next);
-  std::map<std::string, std::string*> texts = {{"listen", &next.listen}, {"db", &next.db}, {"log_level", &next.log_level}};
-  for (const auto& [k, node] : t) {
-    const std::string key(k.str());
-    const std::string at = where(origin, node, key);
-    if (auto it = texts.find(key); it != texts.end()) {
-      const auto* v = node.as_string();
-      if (v == nullptr) return Status::error(at + " must be a string");
-      *it->second = v->get();
-    } else if (key == "user_limits") {
-      const auto* users = node.as_table();
-      if (users == nullptr) return Status::error(at + " must be a table of user = limit");
-      for (const auto& [user, v] : *users) {
-        auto n = whole(v, where(origin, v, "user_limits." + std::string(user.str())), 0, 1000000);
-        if (!n) return n.status();
-        next.limits.user_overrides[std::string(user.str())] = *n;
-      }
-    } else {
-      auto s = std::find_if(ints.begin(), ints.end(), [&](const Setting& x) { return key == x.key; });
-      if (s == ints.end()) return Status::error(at + " is not a setting of ffleet-controller (see docs/configuration.md)");
-      auto n = whole(node, at, s->min, s->max);
-      if (!n) return n.status();
-      *s->target = *n;
-    }
-  }
-  o = std::move(next);
-  return Status::ok();
+  t.texts = {{"listen", &o.listen}, {"db", &o.db}, {"log_level", &o.log_level}};
+  t.maps = {{"user_limits", [&o](const std::string& user, std::int64_t n) { o.limits.user_overrides[user] = n; }, 0,
+             1000000}};
+  return t;
 }
 
 Status apply_file(const std::string& path, Options& o) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::error("config " + path + ": " + std::string(e.description()));
-  }
-  return apply_table(t, path, o);
+  auto text = settings::read_config(path);
+  return text ? apply_config_text(*text, path, o) : text.status();
 }
 
-Status apply_env(Options& o) {
-  for (const auto& s : int_settings(o)) {
-    auto r = env::integer(s.env, s.min, s.max);
-    if (!r) return r.status();
-    if (*r) *s.target = **r;
-  }
-  return Status::ok();
-}
+Status apply_env(Options& o) { return settings::apply_env(table(o)); }
 
 }  // namespace
 
 Status apply_config_text(std::string_view toml_text, const std::string& origin, Options& o) {
-  toml::table t;
-  try {
-    t = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    return Status::error("config " + origin + ": " + std::string(e.description()));
-  }
-  return apply_table(t, origin, o);
+  Options next = o;  // all or nothing
+  if (Status s = settings::apply_toml(toml_text, origin, table(next)); !s) return s;
+  o = std::move(next);
+  return Status::ok();
 }
 
 ParseOutcome parse_options(int argc, char** argv) {
