@@ -10,6 +10,10 @@ Client::Client(std::string endpoint, std::chrono::milliseconds timeout)
 }
 
 std::variant<proto::Reply, CallError> Client::exchange(const std::vector<std::string>& frames) {
+  // The controller drops a larger message unread: say so here, not as a timeout.
+  if (const std::size_t n = frames[1].size() + frames[2].size(); n > proto::kMaxMessageBytes)
+    return CallError{kExitUsage, "request of " + std::to_string(n) + " bytes is over the protocol limit of " +
+                                     std::to_string(proto::kMaxMessageBytes) + "; shorten the --input list or its paths"};
   try {
     sock_.connect(endpoint_);
   } catch (const zmq::error_t& e) {

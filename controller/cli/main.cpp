@@ -120,10 +120,10 @@ int main(int argc, char** argv) {
   s_add->add_option("--output", add.spec.outputs, "output URL or file (repeat for several)")->required();
   s_add->add_option("--mode", add.spec.mode, "auto, copy or transcode")->check(CLI::IsMember({"auto", "copy", "transcode"}));
   s_add->add_option("--encoder", add.spec.encoder, "auto or an ffmpeg encoder name");
-  s_add->add_option("--video-bitrate", add.spec.video_bitrate_kbps, "video bitrate in kbit/s")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+  // Ranges are checked by the controller, the one place that knows them.
+  s_add->add_option("--video-bitrate", add.spec.video_bitrate_kbps, "video bitrate in kbit/s (0: the encoder's default)");
   s_add->add_option("--resolution", add.spec.resolution, "WxH");
-  s_add->add_option("--fps", add.spec.fps, "frames per second")->check(CLI::Range(std::int64_t{1}, std::int64_t{240}));
+  s_add->add_option("--fps", add.spec.fps, "frames per second (0: as the input)");
   s_add->add_option("--start-at", add.start_at, "TIME: ISO 8601 or +90s");
   auto* end_opt = s_add->add_option("--end-at", add.end_at, "TIME: ISO 8601 or +2h");
   s_add->add_option("--duration", add.duration, "DUR: 90s, 15m, 2h, 1h30m")->excludes(end_opt);

@@ -139,7 +139,7 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
   row.priority = m.spec.priority;
   if (m.spec.start_at_ms > 0) {
     row.state = State::kScheduled;
-    row.next_start_ms = m.spec.start_at_ms;
+    row.next_start_ms = schedule::first_start(m.spec, now);
   }
   auto id = store_.insert_stream(row);
   if (!id) return fail(id.error());

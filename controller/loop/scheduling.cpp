@@ -52,9 +52,10 @@ proto::Reply Controller::stream_schedule(const proto::StreamSchedule& m) {
   const bool live = s->desired == Desired::kRunning;
   // The next start: the new start time if it is still ahead, else the next
   // repetition after now.
-  s->next_start_ms = 0;
-  if (spec.start_at_ms > now) s->next_start_ms = spec.start_at_ms;
-  else if (rule) s->next_start_ms = schedule::next_occurrence(spec.start_at_ms, *rule, now);
+  s->next_start_ms = schedule::first_start(spec, now);
+  // A live occurrence is this one: the next start comes after it.
+  if (live && s->next_start_ms > 0 && s->next_start_ms <= now)
+    s->next_start_ms = rule ? schedule::next_occurrence(spec.start_at_ms, *rule, now) : 0;
   if (live) {
     // The live occurrence ends by the new rule; past that, it stops now.
     const auto run = store_.run(s->id, s->attempt);

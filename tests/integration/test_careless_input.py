@@ -56,12 +56,10 @@ class CarelessInput(unittest.TestCase):
                 (add("r4", "--resolution", "abc"), ["--resolution", "'abc'", "WxH"]),
                 (add("r5", "--resolution", "1280x"), ["--resolution", "WxH"]),
                 (add("r6", "--resolution", "1281x720"), ["--resolution", "even"]),
-                # --fps and --video-bitrate (the CLI refuses some before sending)
-                (add("f1", "--fps", "0"), ["--fps"]),
+                # --fps and --video-bitrate (0 means "as the input" / "the encoder's default")
                 (add("f2", "--fps", "241"), ["--fps"]),
                 (add("b1", "--video-bitrate", "300000"), ["--video-bitrate", "200000"]),
                 (add("b2", "--video-bitrate", "6"), ["--video-bitrate", "6000"]),
-                (add("b3", "--video-bitrate", "0"), ["--video-bitrate"]),
                 # times
                 (add("t1", "--start-at", "2001-01-01T00:00:00Z"), ["--start-at", "past"]),
                 (add("t2", "--start-at", iso(-600)), ["--start-at", "past"]),
