@@ -3,7 +3,6 @@
 // fuzz_config_controller.cpp and fuzz_config_agent.cpp.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -53,38 +52,31 @@ inline std::optional<toml::table> reference_parse(std::string_view text) {
   }
 }
 
-// KNOWN BUG (reported; tests/unit/*/options_fuzz_regression_test.cpp): both
-// options.cpp read integers with toml++'s node::value<int64_t>(), which
-// converts a float with static_cast<int64_t> before any range check, so a
-// finite float past int64 (heartbeat_ms = 1e37) is undefined behaviour.
-template <class Options> bool has_float_past_int64(const ConfigSchema<Options>& s, const toml::table& t) {
-  auto bad = [](const toml::node* n) {
-    if (n == nullptr || !n->is_floating_point()) return false;
-    const double v = n->as_floating_point()->get();
-    return std::isfinite(v) && (v >= 9223372036854775808.0 || v < -9223372036854775808.0);
-  };
+template <class Options> const Key<Options>* find_key(const ConfigSchema<Options>& s, std::string_view name) {
   for (const auto& k : s.keys)
-    if (k.kind == Key<Options>::Kind::kInt && bad(t.get(k.name))) return true;
-  if (const auto* sub = t[s.table.name].as_table())
-    for (const auto& [name, v] : *sub)
-      if (bad(&v)) return true;
+    if (name == k.name) return &k;
+  return nullptr;
+}
+
+template <class Options> bool right_type(const Key<Options>& k, const toml::node& n) {
+  switch (k.kind) {
+    case Key<Options>::Kind::kInt: return n.is_integer();
+    case Key<Options>::Kind::kString: return n.is_string();
+    case Key<Options>::Kind::kBool: return n.is_boolean();
+  }
   return false;
 }
 
-// The Options a parsed table should give: each key of the right type taken,
-// anything else left as it was.
+// The Options a table the daemon accepted should give: each key's value
+// taken, everything else as it was.
 template <class Options> Options expected(const ConfigSchema<Options>& s, const toml::table& t, Options o) {
   for (const auto& k : s.keys) {
+    const toml::node* n = t.get(k.name);
+    if (n == nullptr) continue;
     switch (k.kind) {
-      case Key<Options>::Kind::kInt:
-        if (auto v = t[k.name].template value<std::int64_t>()) k.int_field(o) = *v;
-        break;
-      case Key<Options>::Kind::kString:
-        if (auto v = t[k.name].template value<std::string>()) k.string_field(o) = *v;
-        break;
-      case Key<Options>::Kind::kBool:
-        if (auto v = t[k.name].template value<bool>()) k.bool_field(o) = *v;
-        break;
+      case Key<Options>::Kind::kInt: k.int_field(o) = n->as_integer()->get(); break;
+      case Key<Options>::Kind::kString: k.string_field(o) = n->as_string()->get(); break;
+      case Key<Options>::Kind::kBool: k.bool_field(o) = n->as_boolean()->get(); break;
     }
   }
   return o;
@@ -94,8 +86,7 @@ template <class Options> std::map<std::string, std::int64_t> expected_table(cons
                                                                             const toml::table& t,
                                                                             std::map<std::string, std::int64_t> base) {
   if (const auto* sub = t[s.table.name].as_table())
-    for (const auto& [k, v] : *sub)
-      if (auto n = v.template value<std::int64_t>()) base[std::string(k.str())] = s.table.stored(*n);
+    for (const auto& [k, v] : *sub) base[std::string(k.str())] = s.table.stored(v.as_integer()->get());
   return base;
 }
 
@@ -140,15 +131,68 @@ template <class Options> std::string to_toml(const ConfigSchema<Options>& s, con
   return out;
 }
 
+// A refusal of parsed TOML must read "config fuzz.toml:LINE: key 'KEY' ..."
+// for a key of the text (or "TABLE.NAME" for an entry of the sub-table) at
+// that line, and be right about it.
+template <class Options, class Alone>
+void check_refusal(const ConfigSchema<Options>& s, const toml::table& doc, const std::string& msg, Alone&& alone) {
+  const std::string origin = "config fuzz.toml:";
+  FUZZ_CHECK(msg.rfind(origin, 0) == 0, "error does not name the origin: " + show(msg));
+  std::size_t i = origin.size(), line = 0;
+  while (i < msg.size() && msg[i] >= '0' && msg[i] <= '9') line = line * 10 + static_cast<std::size_t>(msg[i++] - '0');
+  const std::string rest = msg.substr(i);
+  auto names = [&](const std::string& k) { return rest.rfind(": key '" + k + "' ", 0) == 0; };
+  const toml::node* node = nullptr;
+  std::string key, entry;
+  for (const auto& [k, n] : doc)
+    if (names(std::string(k.str())) && (node == nullptr || k.str().size() > key.size())) {
+      node = &n;
+      key = k.str();
+    }
+  if (const auto* sub = doc[s.table.name].as_table())
+    for (const auto& [name, v] : *sub)
+      if (names(std::string(s.table.name) + "." + std::string(name.str()))) {
+        node = &v;
+        key = s.table.name;
+        entry = name.str();
+      }
+  FUZZ_CHECK(node != nullptr, "the error names no key of the text: " + show(msg));
+  FUZZ_CHECK(node->source().begin.line == line, "the error gives line " + std::to_string(line) + " for a key on line " +
+                                                    std::to_string(node->source().begin.line) + ": " + show(msg));
+  if (!entry.empty()) {
+    // An entry of the sub-table: not a whole number, or one refused alone too.
+    if (!node->is_integer()) return;
+    const std::string one =
+        "[" + basic_string(key) + "]\n" + basic_string(entry) + " = " + std::to_string(node->as_integer()->get()) + "\n";
+    FUZZ_CHECK(!alone(one), "refused " + key + "." + entry + " but takes it alone: " + show(msg));
+    return;
+  }
+  if (key == s.table.name) {
+    FUZZ_CHECK(!node->is_table(), "refused the table " + key + " itself, not an entry: " + show(msg));
+    return;
+  }
+  const Key<Options>* k = find_key(s, key);
+  if (k == nullptr || !right_type(*k, *node)) return;  // unknown, or the wrong type: rightly refused
+  FUZZ_CHECK(k->kind == Key<Options>::Kind::kInt, "refused " + key + " of the right type: " + show(msg));
+  // A number out of range: refused alone too, while the default is taken.
+  Options defaults{};
+  FUZZ_CHECK(!alone(basic_string(key) + " = " + std::to_string(node->as_integer()->get()) + "\n"),
+             "refused " + key + " but takes it alone: " + show(msg));
+  FUZZ_CHECK(alone(basic_string(key) + " = " + std::to_string(k->int_field(defaults)) + "\n"),
+             "refuses " + key + "'s own default " + std::to_string(k->int_field(defaults)));
+}
+
 // Properties of apply_config_text on any text:
 //  - it never throws (an exception would end the daemon's start-up unexplained);
-//  - it fails exactly when the text is not TOML, naming the origin, and then
-//    leaves the options as they were;
-//  - otherwise each known key of the right type sets its field, the sub-table
-//    its entries, and nothing else changes;
+//  - text that is not TOML is refused, naming the origin;
+//  - a refused config leaves the options as they were (all or nothing), and
+//    the error names a key of the text at its line, rightly: unknown, of the
+//    wrong type, or a number the same key alone is refused with too;
+//  - an accepted config holds only known keys of the right type; each sets
+//    its field, the sub-table its entries, and nothing else changes;
 //  - applying the same text again changes nothing;
 //  - the result written back as TOML and applied to the defaults gives the
-//    same options (any value a config can hold can be written and read back).
+//    same options (every value and default can be written and read back).
 template <class Options> void check_config(const ConfigSchema<Options>& s, std::string_view text) {
   const Options defaults{};
   auto same = [&](const Options& a, const Options& b) { return s.dump(a) == s.dump(b) && s.table.read(a) == s.table.read(b); };
@@ -157,21 +201,40 @@ template <class Options> void check_config(const ConfigSchema<Options>& s, std::
     for (const auto& [k, v] : s.table.read(a)) out += show(k) + "=" + std::to_string(v) + ",";
     return out + "}";
   };
-  const auto table = reference_parse(text);
-  if (table && has_float_past_int64(s, *table) && skip_known_bugs()) return;
+  auto alone = [&](const std::string& toml) {
+    Options x{};
+    return s.apply(toml, "fuzz.toml", x).is_ok();
+  };
   Options o{};
   const Status st = s.apply(text, "fuzz.toml", o);
-  FUZZ_CHECK(st.is_ok() == table.has_value(), "apply says " + (st ? std::string("ok") : st.message()) +
-                                                  " but toml++ says the opposite for " + show(text));
-  if (!st) {
+  const auto doc = reference_parse(text);
+  if (!doc) {
+    FUZZ_CHECK(!st, "accepted text toml++ refuses: " + show(text));
     FUZZ_CHECK(st.message().rfind("config fuzz.toml: ", 0) == 0, "error does not name the origin: " + st.message());
     FUZZ_CHECK(same(o, defaults), "a refused config changed the options: " + all(o));
     return;
   }
-  const Options want = expected(s, *table, defaults);
+  if (!st) {
+    FUZZ_CHECK(same(o, defaults), "a refused config changed the options: " + all(o) + " for " + show(text));
+    check_refusal(s, *doc, st.message(), alone);
+    return;
+  }
+  for (const auto& [key, node] : *doc) {
+    const std::string k(key.str());
+    if (k == s.table.name) {
+      FUZZ_CHECK(node.is_table(), k + " accepted though not a table in " + show(text));
+      for (const auto& [name, v] : *node.as_table())
+        FUZZ_CHECK(v.is_integer(), k + "." + std::string(name.str()) + " accepted though not a whole number");
+      continue;
+    }
+    const Key<Options>* known = find_key(s, k);
+    FUZZ_CHECK(known != nullptr, "unknown key " + show(k) + " accepted in " + show(text));
+    FUZZ_CHECK(right_type(*known, node), "key " + k + " accepted with a value of the wrong type in " + show(text));
+  }
+  const Options want = expected(s, *doc, defaults);
   FUZZ_CHECK(s.dump(o) == s.dump(want), "options differ from the text: got " + s.dump(o) + " want " + s.dump(want) +
                                             " for " + show(text));
-  FUZZ_CHECK(s.table.read(o) == expected_table(s, *table, s.table.read(defaults)),
+  FUZZ_CHECK(s.table.read(o) == expected_table(s, *doc, s.table.read(defaults)),
              std::string("[") + s.table.name + "] not as written: " + all(o) + " for " + show(text));
 
   Options twice = o;

@@ -13,7 +13,7 @@ namespace {
 using agent::Options;
 using K = Key<Options>;
 
-// The keys agent/options.cpp reads (docs/configuration.md lists them).
+// The keys agent/options.cpp takes (docs/configuration.md lists them).
 const ConfigSchema<Options>& schema() {
   static const ConfigSchema<Options> s{
       {

@@ -13,7 +13,7 @@ namespace {
 using controller::Options;
 using K = Key<Options>;
 
-// The keys controller/options.cpp reads (docs/configuration.md lists them).
+// The keys controller/options.cpp takes (docs/configuration.md lists them).
 const ConfigSchema<Options>& schema() {
   static const ConfigSchema<Options> s{
       {
@@ -31,6 +31,8 @@ const ConfigSchema<Options>& schema() {
           {K::Kind::kInt, "retry_cap_ms", [](Options& o) -> std::int64_t& { return o.retry.cap_ms; }},
           {K::Kind::kInt, "retry_max", [](Options& o) -> std::int64_t& { return o.retry.max_retries; }},
           {K::Kind::kInt, "retry_stable_ms", [](Options& o) -> std::int64_t& { return o.retry.stable_ms; }},
+          {K::Kind::kInt, "run_history", [](Options& o) -> std::int64_t& { return o.run_history; }},
+          {K::Kind::kInt, "schedule_history", [](Options& o) -> std::int64_t& { return o.schedule_history; }},
       },
       {"user_limits", [](const Options& o) { return o.limits.user_overrides; }, [](std::int64_t n) { return n; }},
       [](std::string_view text, const std::string& origin, Options& o) {
@@ -43,7 +45,8 @@ const ConfigSchema<Options>& schema() {
                " global=" + std::to_string(o.limits.global) + " per_user=" + std::to_string(o.limits.per_user) +
                " retry=" + std::to_string(o.retry.base_ms) + "/" + std::to_string(o.retry.cap_ms) + "/" +
                std::to_string(o.retry.max_retries) + "/" + std::to_string(o.retry.stable_ms) +
-               " late=" + std::to_string(o.late_start_ms);
+               " late=" + std::to_string(o.late_start_ms) + " history=" + std::to_string(o.run_history) + "/" +
+               std::to_string(o.schedule_history);
       },
   };
   return s;

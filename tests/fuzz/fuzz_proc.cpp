@@ -15,8 +15,10 @@
 //    that minus idle and iowait; memory is in bytes;
 //  - cpu_percent() is never negative and is 0 for no elapsed time.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -131,7 +133,15 @@ HostRef reference_host(const std::string* stat, const std::string* meminfo) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   namespace fs = std::filesystem;
   const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-  std::string tmpl = (base / "ffleet-fuzz-proc-XXXXXX").string();
+  // A run that crashed left its root behind: remove those whose process is gone.
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(base, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("ffleet-fuzz-proc-", 0) != 0) continue;
+    const int pid = std::atoi(name.c_str() + 17);
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(e.path(), ec);
+  }
+  std::string tmpl = (base / ("ffleet-fuzz-proc-" + std::to_string(::getpid()) + "-XXXXXX")).string();
   if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
   ffleet::fuzz::g_root = tmpl;
   for (const char* pid : ffleet::fuzz::kPids) fs::create_directory(fs::path(tmpl) / pid);

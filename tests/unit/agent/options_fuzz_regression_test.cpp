@@ -9,14 +9,12 @@
 namespace ffleet::agent {
 namespace {
 
-// apply_config_text() reads integers with toml++'s node::value<int64_t>(),
+// apply_config_text() read integers with toml++'s node::value<int64_t>(),
 // which converts a float with static_cast<int64_t> before checking its range:
-// a finite float past int64 is undefined behaviour (UBSan stops on it in the
+// a finite float past int64 was undefined behaviour (UBSan stops on it in the
 // fuzz build; Debian's build of the library, on x86, happens to drop the key).
-// The fuzzer's input was `log_lines = 1e37`.
-//  until agent/options.cpp takes only integers (value_exact, or
-// is_integer() first) and refuses the rest (then drop the KNOWN BUG skip in
-// tests/fuzz/config_check.hpp).
+// The fuzzer's input was `log_lines = 1e37`. Fixed by taking only TOML
+// integers (common/settings.cpp).
 TEST(AgentOptionsFuzzRegression, AFloatPastInt64IsRefused) {
   Options o;
   EXPECT_FALSE(apply_config_text("log_lines = 1e37\n", "agent.toml", o).is_ok());
@@ -25,7 +23,7 @@ TEST(AgentOptionsFuzzRegression, AFloatPastInt64IsRefused) {
 
 // docs/configuration.md: "A variable or key that is set but does not parse
 // stops the daemon at start with one line naming it; nothing is silently
-// replaced by a default." A key of the wrong type is silently ignored.
+// replaced by a default." A key of the wrong type was silently ignored.
 TEST(AgentOptionsFuzzRegression, AKeyOfTheWrongTypeIsRefused) {
   Options o;
   const Status s = apply_config_text("max_streams = \"8\"\n", "agent.toml", o);
@@ -36,8 +34,8 @@ TEST(AgentOptionsFuzzRegression, AKeyOfTheWrongTypeIsRefused) {
 
 // The environment's ranges (FFLEET_LOG_LINES 1-100000, RESOURCE_MONITOR_INTERVAL_MS
 // 500-3600000, "min 500" in docs/configuration.md) do not hold for the same
-// keys in the file: log_lines = -1 becomes SIZE_MAX in the runner (an
-// unbounded stderr tail), an interval of 0 samples /proc on every turn.
+// keys in the file: log_lines = -1 became SIZE_MAX in the runner (an
+// unbounded stderr tail), an interval of 0 sampled /proc on every turn.
 TEST(AgentOptionsFuzzRegression, ConfigValuesKeepTheEnvironmentsRanges) {
   Options o;
   EXPECT_FALSE(apply_config_text("log_lines = -1\n", "agent.toml", o).is_ok());

@@ -9,13 +9,12 @@
 namespace ffleet::controller {
 namespace {
 
-// apply_config_text() reads integers with toml++'s node::value<int64_t>(),
+// apply_config_text() read integers with toml++'s node::value<int64_t>(),
 // which converts a float with static_cast<int64_t> before checking its range:
-// a finite float past int64 is undefined behaviour (UBSan stops on it in the
+// a finite float past int64 was undefined behaviour (UBSan stops on it in the
 // fuzz build; Debian's build of the library, on x86, happens to drop the key).
-// The fuzzer's input was `heartbeat_ms = -92233720368547758084.00`. 
-// until controller/options.cpp takes only integers and refuses the rest
-// (then drop the KNOWN BUG skip in tests/fuzz/config_check.hpp).
+// The fuzzer's input was `heartbeat_ms = -92233720368547758084.00`. Fixed by
+// taking only TOML integers (common/settings.cpp).
 TEST(ControllerOptionsFuzzRegression, AFloatPastInt64IsRefused) {
   Options o;
   EXPECT_FALSE(apply_config_text("heartbeat_ms = -92233720368547758084.00\n", "controller.toml", o).is_ok());
@@ -23,7 +22,7 @@ TEST(ControllerOptionsFuzzRegression, AFloatPastInt64IsRefused) {
 }
 
 // docs/configuration.md: a key that is set but does not parse stops the
-// daemon; here `heartbeat_ms = "1s"` is ignored and the default used.
+// daemon; `heartbeat_ms = "1s"` was ignored and the default used.
 TEST(ControllerOptionsFuzzRegression, AKeyOfTheWrongTypeIsRefused) {
   Options o;
   const Status s = apply_config_text("heartbeat_ms = \"1s\"\n", "controller.toml", o);
@@ -32,8 +31,8 @@ TEST(ControllerOptionsFuzzRegression, AKeyOfTheWrongTypeIsRefused) {
 }
 
 // FFLEET_HEARTBEAT_MS must be 50-60000, but `heartbeat_ms = 0` (with
-// lost_after_ms = 1) passes from the file: agents would be told to beat
-// continuously.
+// lost_after_ms = 1) passed from the file: agents would have been told to
+// beat continuously.
 TEST(ControllerOptionsFuzzRegression, ConfigValuesKeepTheEnvironmentsRanges) {
   Options o;
   EXPECT_FALSE(apply_config_text("heartbeat_ms = 0\nlost_after_ms = 1\n", "controller.toml", o).is_ok());
