@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ffleet/common/encoders.hpp"
 #include "ffleet/common/parse_outcome.hpp"
 #include "ffleet/common/status.hpp"
 
@@ -28,10 +29,9 @@ struct Options {
   bool hardware_encoder_fallback = true;
   std::int64_t log_lines = 200;
   std::int64_t stall_timeout_ms = 30000;
-  // Hardware encoder sessions by vendor. Consumer NVIDIA cards allow few
-  // concurrent NVENC sessions (3 on many drivers); the others are generous.
-  std::map<std::string, int> encoder_sessions = {{"nvenc", 3}, {"qsv", 8},  {"vaapi", 8},
-                                                 {"videotoolbox", 4}, {"amf", 4}, {"v4l2m2m", 2}};
+  // Hardware encoder sessions by vendor; defaults from the encoder table
+  // (ffleet/common/encoders.hpp: NVENC 3, QSV 8, VAAPI 8, ...).
+  std::map<std::string, int> encoder_sessions = ffleet::encoders::default_sessions();
   std::int64_t detect_timeout_ms = 10000;
 };
 

@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <sstream>
 
+#include "ffleet/common/encoders.hpp"
+
 namespace ffleet::agent::encoders {
 
 const std::vector<std::string>& interesting_encoders() {
-  static const std::vector<std::string> kList = {
-      "libx264",      "libx265",      "h264_nvenc", "hevc_nvenc",         "h264_qsv",
-      "hevc_qsv",     "h264_vaapi",   "hevc_vaapi", "h264_videotoolbox",  "hevc_videotoolbox",
-      "h264_amf",     "hevc_amf",     "h264_v4l2m2m", "hevc_v4l2m2m"};
+  static const std::vector<std::string> kList = [] {
+    std::vector<std::string> names;
+    for (const auto& e : ffleet::encoders::all()) names.push_back(e.name);
+    return names;
+  }();
   return kList;
 }
 
@@ -49,14 +52,12 @@ std::string parse_version(const std::string& first_line) {
 
 std::vector<std::string> test_encode_args(const std::string& encoder) {
   std::vector<std::string> a = {"-hide_banner", "-nostdin", "-loglevel", "error"};
-  const bool vaapi = encoder.find("vaapi") != std::string::npos;
-  const bool qsv = encoder.find("_qsv") != std::string::npos;
+  const auto* row = ffleet::encoders::find(encoder);
+  const auto& dev = row ? *row->vendor : ffleet::encoders::software();
   // The device set-up a real stream needs; without it the test proves nothing.
-  if (vaapi) a.insert(a.end(), {"-vaapi_device", "/dev/dri/renderD128"});
-  if (qsv) a.insert(a.end(), {"-init_hw_device", "qsv=hw", "-filter_hw_device", "hw"});
+  a.insert(a.end(), dev.test_device_args.begin(), dev.test_device_args.end());
   a.insert(a.end(), {"-f", "lavfi", "-i", "testsrc2=size=256x144:rate=30", "-frames:v", "1"});
-  if (vaapi) a.insert(a.end(), {"-vf", "format=nv12,hwupload"});
-  if (qsv) a.insert(a.end(), {"-vf", "format=nv12,hwupload=extra_hw_frames=64"});
+  if (!dev.test_filter.empty()) a.insert(a.end(), {"-vf", dev.test_filter});
   a.insert(a.end(), {"-c:v", encoder, "-f", "null", "-"});
   return a;
 }

@@ -27,13 +27,15 @@ struct Detection {
   std::vector<std::string> usable() const;
 };
 
-// The encoders worth testing, software first, then hardware by vendor.
+// The encoders worth testing: every encoder of the table
+// (ffleet/common/encoders.hpp), in its order.
 const std::vector<std::string>& interesting_encoders();
 // Video encoder names from `ffmpeg -encoders` output.
 std::vector<std::string> parse_encoder_list(const std::string& text);
 // "ffmpeg version 5.1.9-0+deb12u1 Copyright ..." -> "5.1.9-0+deb12u1".
 std::string parse_version(const std::string& first_line);
-// The test-encode argument vector for one encoder (pure, unit-tested).
+// The test-encode argument vector for one encoder (pure, unit-tested), with
+// the device arguments and filter the encoder table gives its vendor.
 std::vector<std::string> test_encode_args(const std::string& encoder);
 
 // A re-detection whose test encodes timed out says nothing new about those

@@ -15,14 +15,6 @@ bool has(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-// Hardware H.264 encoders in order of preference; the encoder table of
-// issue 4 will replace this list.
-const std::vector<std::string>& hardware_h264() {
-  static const std::vector<std::string> kList = {"h264_nvenc", "h264_qsv", "h264_vaapi", "h264_videotoolbox",
-                                                 "h264_amf", "h264_v4l2m2m"};
-  return kList;
-}
-
 // Escapes a URL for the tee muxer's slave list, where | [ ] and \ are special.
 std::string tee_escape(const std::string& url) {
   std::string out;
@@ -33,21 +25,6 @@ std::string tee_escape(const std::string& url) {
   return out;
 }
 
-void video_encoder_options(std::vector<std::string>& a, const std::string& enc, bool live) {
-  if (enc == "libx264") {
-    // ultrafast keeps a live 720p30 at ~0.15 core; batch trades speed for size.
-    a.insert(a.end(), {"-preset", live ? "ultrafast" : "veryfast"});
-    if (live) a.insert(a.end(), {"-tune", "zerolatency"});
-    a.insert(a.end(), {"-sc_threshold", "0"});
-  } else if (enc == "h264_nvenc") {
-    a.insert(a.end(), {"-preset", live ? "p1" : "p4", "-no-scenecut", "1"});
-  } else if (enc == "h264_qsv") {
-    a.insert(a.end(), {"-preset", live ? "veryfast" : "medium"});
-  } else if (enc == "h264_videotoolbox") {
-    if (live) a.insert(a.end(), {"-realtime", "1"});
-  }
-}
-
 }  // namespace
 
 std::string output_format(const std::string& url) {
@@ -56,11 +33,6 @@ std::string output_format(const std::string& url) {
   if (starts_with(url, "srt://") || starts_with(url, "udp://")) return "mpegts";
   if (ends_with(url, ".m3u8")) return "hls";
   return "";
-}
-
-std::string vendor_of(const std::string& encoder) {
-  if (encoder.rfind("h264_", 0) != 0 && encoder.rfind("hevc_", 0) != 0) return "";
-  return encoder.substr(5);
 }
 
 namespace {
@@ -81,8 +53,12 @@ Result<std::string> choose_encoder(const proto::StreamSpec& spec, const HostOffe
     return spec.encoder;
   }
   if (host.prefer_hardware)
-    for (const auto& e : hardware_h264())
-      if (has(host.encoders, e) && !host.unhealthy.count(e) && session_free(host, e)) return e;
+    for (const auto& row : ffleet::encoders::all()) {
+      const auto& e = row.name;
+      if (row.hardware() && row.codec == ffleet::encoders::Codec::kH264 && has(host.encoders, e) &&
+          !host.unhealthy.count(e) && session_free(host, e))
+        return e;
+    }
   if (has(host.encoders, "libx264")) return std::string("libx264");
   return Result<std::string>::failure("no H.264 encoder usable on this host (libx264 missing)");
 }
@@ -123,9 +99,12 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
     if (!enc) return enc.status();
     p.encoder = *enc;
   }
-  const std::string vendor = vendor_of(p.encoder);
-  // VAAPI encodes from GPU surfaces: open the render device before the inputs.
-  if (vendor == "vaapi") a.insert(a.end(), {"-vaapi_device", "/dev/dri/renderD128"});
+  // What the encoder table says about this encoder; an encoder it does not
+  // know (none is usable here) is treated as software without presets.
+  const ffleet::encoders::Encoder* row = copy ? nullptr : ffleet::encoders::find(p.encoder);
+  const ffleet::encoders::Vendor& dev = row ? *row->vendor : ffleet::encoders::software();
+  // A device the encoder needs (VAAPI's render node) opens before the inputs.
+  a.insert(a.end(), dev.stream_device_args.begin(), dev.stream_device_args.end());
   if (live) a.push_back("-re");  // read at native rate: a live push, not a race
   if (spec.loop && !lavfi) a.insert(a.end(), {"-stream_loop", "-1"});
   if (spec.inputs.size() > 1) {
@@ -142,15 +121,18 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
     a.insert(a.end(), {"-c", "copy"});
   } else {
     a.insert(a.end(), {"-c:v", p.encoder});
-    video_encoder_options(a, p.encoder, live);
+    if (row) {
+      const auto& preset = row->preset_args(live);
+      a.insert(a.end(), preset.begin(), preset.end());
+    }
     if (spec.video_bitrate_kbps > 0) {
       const auto k = std::to_string(spec.video_bitrate_kbps) + "k";
       const auto buf = std::to_string(spec.video_bitrate_kbps * 2) + "k";
       a.insert(a.end(), {"-b:v", k, "-maxrate", k, "-bufsize", buf});
     }
-    if (vendor == "vaapi") {
+    if (!dev.stream_upload_filter.empty()) {
       // Scale in software, then upload: frames on the GPU cannot be scaled by -s.
-      std::string vf = "format=nv12,hwupload";
+      std::string vf = dev.stream_upload_filter;
       if (!spec.resolution.empty()) {
         std::string wh = spec.resolution;
         wh[wh.find('x')] = ':';
@@ -163,9 +145,9 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
     if (spec.fps > 0) a.insert(a.end(), {"-r", std::to_string(spec.fps)});
     // A keyframe every 2 s whatever the frame rate: what RTMP ingests expect.
     a.insert(a.end(), {"-force_key_frames", "expr:gte(t,n_forced*2)"});
-    // The pixel format each encoder takes from system memory (VAAPI: set above).
-    if (vendor == "qsv") a.insert(a.end(), {"-pix_fmt", "nv12"});
-    else if (vendor != "vaapi") a.insert(a.end(), {"-pix_fmt", "yuv420p"});
+    // The pixel format the encoder takes from system memory (none for frames
+    // uploaded to the device above).
+    if (!dev.pix_fmt.empty()) a.insert(a.end(), {"-pix_fmt", dev.pix_fmt});
     a.insert(a.end(), {"-c:a", "aac", "-b:a", "128k", "-ar", "44100"});
   }
 

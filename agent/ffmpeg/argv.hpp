@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ffleet/common/encoders.hpp"
 #include "ffleet/common/status.hpp"
 #include "ffleet/schema/protocol.hpp"
 
@@ -23,8 +24,9 @@ struct HostOffer {
   std::set<std::string> unhealthy;
 };
 
-// "nvenc" for h264_nvenc and hevc_nvenc, "" for software encoders.
-std::string vendor_of(const std::string& encoder);
+// "nvenc" for h264_nvenc and hevc_nvenc, "" for software encoders: the
+// encoder table's answer (ffleet/common/encoders.hpp).
+using ffleet::encoders::vendor_of;
 
 struct Plan {
   std::vector<std::string> args;  // without argv[0]
@@ -37,7 +39,8 @@ struct Plan {
 std::string output_format(const std::string& url);
 
 // Chooses the video encoder: the one asked for if usable here, else (when
-// hardware is preferred) the first usable hardware H.264 encoder, else libx264.
+// hardware is preferred) the first usable hardware H.264 encoder in the
+// table's order of preference, else libx264.
 Result<std::string> choose_encoder(const proto::StreamSpec& spec, const HostOffer& host);
 
 // `progress_target` is where ffmpeg writes -progress blocks ("pipe:1").

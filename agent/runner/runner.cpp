@@ -1,6 +1,7 @@
 #include "runner/runner.hpp"
 
 #include "ffleet/common/clock.hpp"
+#include "ffleet/common/encoders.hpp"
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/text.hpp"
 
@@ -120,17 +121,9 @@ void Runner::spawn(const proto::StartRun& cmd, std::int64_t now_ms, const std::s
 }
 
 std::string Runner::hardware_failure(const Run& r) const {
-  if (!cfg_.fallback || r.stopping() || r.made_progress() || ffmpeg::vendor_of(r.encoder()).empty()) return "";
-  // What ffmpeg 5.1 prints when a hardware encoder cannot start on this host.
-  static const char* kSigns[] = {"OpenEncodeSessionEx failed", "No capable devices found", "Cannot load libcuda",
-                                 "No NVENC capable devices", "Failed to initialise VAAPI", "No VA display found",
-                                 "Error initializing an internal MFX session", "Error creating a MFX session",
-                                 "Could not find a valid device", "Error while opening encoder",
-                                 "Failed to create encode session", "hwupload", "Device creation failed"};
-  for (const char* s : kSigns)  // in order: the most specific sign first
-    for (const auto& line : r.tail(20))
-      if (line.find(s) != std::string::npos) return line;
-  return "";
+  if (!cfg_.fallback || r.stopping() || r.made_progress()) return "";
+  // The failure signs of the encoder's vendor, from the encoder table; "" for software.
+  return ffleet::encoders::failure_line(r.encoder(), r.tail(20));
 }
 
 void Runner::stop(std::int64_t stream_id, std::int64_t attempt, const std::string& reason, std::int64_t now_ms) {

@@ -2,26 +2,24 @@
 
 #include <algorithm>
 
+#include "ffleet/common/encoders.hpp"
+
 namespace ffleet::controller::placement {
 
 bool needs_encoder(const proto::StreamSpec& spec) { return spec.mode != "copy"; }
 
 namespace {
-std::string vendor_of(const std::string& encoder) {
-  if (encoder.rfind("h264_", 0) != 0 && encoder.rfind("hevc_", 0) != 0) return "";
-  return encoder.substr(5);
-}
-
 bool has_encoder_for(const proto::StreamSpec& spec, const Candidate& c) {
   if (!needs_encoder(spec)) return true;
   if (spec.encoder != "auto" && !spec.encoder.empty()) {
     if (std::find(c.encoders.begin(), c.encoders.end(), spec.encoder) == c.encoders.end()) return false;
     // A stream that insists on a hardware encoder needs a free session of it.
-    auto it = c.free_sessions.find(vendor_of(spec.encoder));
+    auto it = c.free_sessions.find(ffleet::encoders::vendor_of(spec.encoder));
     return it == c.free_sessions.end() || it->second > 0;
   }
+  // --encoder auto: the agent picks an H.264 encoder of the encoder table.
   return std::any_of(c.encoders.begin(), c.encoders.end(),
-                     [](const std::string& e) { return e == "libx264" || e.rfind("h264_", 0) == 0; });
+                     [](const std::string& e) { return ffleet::encoders::is_h264(e); });
 }
 }  // namespace
 
