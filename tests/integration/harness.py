@@ -1,12 +1,15 @@
 """Integration-test harness: real ffleet binaries, real ffmpeg, real nginx-rtmp.
 
 A Cluster owns a temp dir and every process it starts; leaving its `with` block
-(normally or by an exception) stops them all, checks nothing of ours is left, and
-removes the temp dir. Every wait is a poll with a deadline.
+(normally or by an exception) stops them all, kills whatever of ours is left (a
+test that leaves a process behind fails), and removes the temp dir. The first
+controller binds port 0; the harness reads the endpoint back from its log. Every
+wait is a poll with a deadline.
 """
 import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -75,6 +78,32 @@ def pids_matching(text):
     return out
 
 
+def started_at(pid):
+    """When a process started, in CLOCK_BOOTTIME seconds (to 10 ms), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def descendants(pid):
+    """The processes below `pid` now (children, their children, ...)."""
+    children = {}
+    for d in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
+        except (OSError, ValueError, IndexError):
+            continue
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
 class Proc:
     """A daemon started in its own session, logging to a file."""
 
@@ -130,12 +159,18 @@ class Cluster:
 
     def __init__(self, name="it"):
         self.dir = tempfile.mkdtemp(prefix=f"ffleet-{name}-")
-        self.port = free_port()
-        self.endpoint = f"tcp://127.0.0.1:{self.port}"
+        # Known once the first controller has bound port 0 and logged where it
+        # listens (or once reserve_endpoint() picked one for an early agent);
+        # every later controller of this cluster listens there again.
+        self.port = None
+        self.endpoint = None
         self.db = os.path.join(self.dir, "ffleet.db")
         self.controller = None
         self.agents = {}
         self.procs = []
+        # Run by close() once every process has stopped, before the temp dir
+        # goes (unmounting what a test mounted inside it, say).
+        self.on_close = []
         _live_clusters.append(self)
 
     def __enter__(self):
@@ -144,7 +179,9 @@ class Cluster:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             self.dump_logs()
-        self.close()
+        # With a failure already on its way, a leak is reported beside it
+        # rather than in its place.
+        self.close(check=exc_type is None)
         return False
 
     # --- processes -------------------------------------------------------
@@ -153,15 +190,61 @@ class Cluster:
         here every host is this machine."""
         return list(args)
 
+    def listen_host(self):
+        """The address the controller listens on, as agents and the CLI reach it."""
+        return "127.0.0.1"
+
+    def reserve_port(self):
+        """A port that is free now, for an endpoint needed before any controller runs."""
+        return free_port()
+
+    def reserve_endpoint(self):
+        """The controller's endpoint, picked now if no controller has run yet: for
+        processes started before the controller (an agent that must find it once
+        it comes). The port is free when picked; nothing holds it until then."""
+        if self.endpoint is None:
+            self._set_endpoint(f"tcp://{self.listen_host()}:{self.reserve_port()}")
+        return self.endpoint
+
+    def _set_endpoint(self, endpoint):
+        self.endpoint = endpoint
+        self.port = int(endpoint.rsplit(":", 1)[1])
+
+    # The first controller logs controller_started right after it binds; an
+    # ASan build on a busy 2-core machine has been seen to take a few seconds.
+    STARTED_TIMEOUT_S = 30
+
     def start_controller(self, extra=(), env=None):
-        args = [os.path.join(BIN_DIR, "ffleet-controller"), "--listen", self.endpoint, "--db", self.db,
+        """Starts a controller on this cluster's database. The first one binds port
+        0 and the endpoint is read back from its log; later ones (restarts) listen
+        on that same endpoint, so agents reconnect to it."""
+        first = self.endpoint is None
+        listen = f"tcp://{self.listen_host()}:0" if first else self.endpoint
+        args = [os.path.join(BIN_DIR, "ffleet-controller"), "--listen", listen, "--db", self.db,
                 "--log-level", "debug", *extra]
-        self.controller = Proc("controller", self.on_host("ctl", args), os.path.join(self.dir, "controller.log"), env)
+        log = os.path.join(self.dir, "controller.log")
+        offset = os.path.getsize(log) if os.path.exists(log) else 0
+        self.controller = Proc("controller", self.on_host("ctl", args), log, env)
         self.procs.append(self.controller)
+        if first:
+            self._set_endpoint(self._read_endpoint(self.controller, offset))
         return self.controller
 
+    def _read_endpoint(self, proc, offset):
+        def started():
+            with open(proc.log, "rb") as f:
+                f.seek(offset)
+                m = re.search(rb"controller_started listen=(tcp://\S+)", f.read())
+            if m:
+                return m.group(1).decode()
+            if not proc.alive():
+                raise AssertionError(f"the controller exited {proc.popen.returncode} before listening: "
+                                     f"{proc.text()[-2000:]}")
+            return None
+        return wait_until(started, self.STARTED_TIMEOUT_S, "the controller to log controller_started listen=...")
+
     def start_agent(self, name, max_streams=4, ffmpeg=None, extra=(), env=None):
-        args = [os.path.join(BIN_DIR, "ffleet-agent"), "--controller", self.endpoint, "--name", name,
+        args = [os.path.join(BIN_DIR, "ffleet-agent"), "--controller", self.reserve_endpoint(), "--name", name,
                 "--work-dir", os.path.join(self.dir, f"work-{name}"), "--max-streams", str(max_streams),
                 "--log-level", "debug", *extra]
         if ffmpeg:
@@ -171,22 +254,57 @@ class Cluster:
         self.procs.append(p)
         return p
 
-    def close(self):
-        for p in reversed(self.procs):
-            p.stop()
-        # Anything that still names our temp dir (an ffmpeg, a stand-in) is a leak.
-        leftovers = pids_matching(self.dir)
+    # A child killed with its daemon (PR_SET_PDEATHSIG, a process group) dies
+    # asynchronously; what still runs this long after is left behind.
+    LEFTOVER_GRACE_S = 2
+
+    def close(self, check=True):
+        """Stops every process, removes the temp dir. Anything still running that
+        names the temp dir afterwards (an ffmpeg, a stand-in) is killed and, if
+        `check`, raised as an AssertionError naming it: a leak is a failure."""
+        leftovers = {}
+        try:
+            for p in reversed(self.procs):
+                p.stop()
+            leftovers = self._collect_leftovers()
+        finally:
+            try:
+                self._run_on_close()
+            finally:
+                if os.environ.get("FFLEET_KEEP_TMP"):
+                    print(f"kept {self.dir}", file=sys.stderr)
+                else:
+                    shutil.rmtree(self.dir, ignore_errors=True)
+                if self in _live_clusters:
+                    _live_clusters.remove(self)
+        if leftovers:
+            what = "; ".join(f"pid {pid}: {cmd}" for pid, cmd in sorted(leftovers.items()))
+            if check:
+                raise AssertionError(f"{len(leftovers)} process(es) left behind after the test: {what}")
+            print(f"left behind (killed): {what}", file=sys.stderr)
+        return list(leftovers)
+
+    def _run_on_close(self):
+        """Every hook, latest first, even when one fails; the first failure is raised."""
+        first = None
+        while self.on_close:
+            try:
+                self.on_close.pop()()
+            except Exception as e:  # the rest must run all the same
+                first = first or e
+        if first:
+            raise first
+
+    def _collect_leftovers(self):
+        deadline = time.monotonic() + self.LEFTOVER_GRACE_S
+        while pids_matching(self.dir) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        leftovers = {pid: cmdline(pid).strip() for pid in pids_matching(self.dir)}
         for pid in leftovers:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        if os.environ.get("FFLEET_KEEP_TMP"):
-            print(f"kept {self.dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
-        if self in _live_clusters:
-            _live_clusters.remove(self)
         return leftovers
 
     def dump_logs(self, lines=40):
@@ -341,7 +459,7 @@ signal.signal(signal.SIGTERM, _on_sigterm)
 @atexit.register
 def _close_leftovers():
     for c in list(_live_clusters):
-        c.close()
+        c.close(check=False)
 
 
 def main():

@@ -7,7 +7,7 @@ import secrets
 import subprocess
 import unittest
 
-from harness import Cluster, pids_matching
+from harness import Cluster, pid_alive
 
 
 def _ip(*args, check=True):
@@ -31,6 +31,8 @@ def netns_inode(pid):
 class NetCluster(Cluster):
     """A Cluster whose controller and agents each live in their own namespace."""
 
+    # The port an early agent is pointed at before any controller runs; the
+    # controller's namespace is new, so nothing else holds it.
     PORT = 7700
 
     def __init__(self, name, hosts):
@@ -50,7 +52,12 @@ class NetCluster(Cluster):
         except Exception:
             self._remove_namespaces()
             raise
-        self.endpoint = f"tcp://{self.ips['ctl']}:{self.PORT}"
+
+    def listen_host(self):
+        return self.ips["ctl"]
+
+    def reserve_port(self):
+        return self.PORT
 
     def _add_host(self, host, index):
         ns = f"ff{self.tag}-{host}"
@@ -92,18 +99,44 @@ class NetCluster(Cluster):
 
     def stream_processes(self, marker):
         """Live processes whose command line holds `marker`, by host."""
-        out = {}
-        for pid in pids_matching(marker):
-            if "ffleet" in open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace").split("\0")[0]:
+        return self.processes_by_marker([marker]).get(marker, {})
+
+    def processes_by_marker(self, markers):
+        """{marker: {host: [pid, ...]}} for the live processes whose command line
+        holds a marker, from one pass over /proc. Our daemons and CLI calls
+        (which name streams' inputs and outputs too) and `ip netns exec` before
+        it has exec'd them are not stream processes; nor is a child of a match
+        (a wrapper script's fork before its exec): one copy is one tree."""
+        found = {}  # pid -> (ppid, markers)
+        for d in os.listdir("/proc"):
+            if not d.isdigit() or int(d) == os.getpid():
                 continue
-            out.setdefault(self.host_of(pid), []).append(pid)
+            try:
+                with open(f"/proc/{d}/cmdline", "rb") as f:
+                    argv = f.read().decode(errors="replace").split("\0")
+                if "ffleet" in argv[0] or os.path.basename(argv[0]) == "ip":
+                    continue
+                line = " ".join(argv)
+                hits = [m for m in markers if m in line]
+                if hits and pid_alive(int(d)):
+                    with open(f"/proc/{d}/stat") as f:
+                        found[int(d)] = (int(f.read().rsplit(")", 1)[1].split()[1]), hits)
+            except (OSError, IndexError, ValueError):
+                continue
+        out = {}
+        for pid, (ppid, hits) in found.items():
+            for m in hits:
+                if ppid in found and m in found[ppid][1]:
+                    continue
+                out.setdefault(m, {}).setdefault(self.host_of(pid), []).append(pid)
         return out
 
     def _remove_namespaces(self):
         for ns in list(self.ns.values()) + [self.switch]:
             _ip("netns", "del", ns, check=False)
 
-    def close(self):
-        leftovers = super().close()
-        self._remove_namespaces()
-        return leftovers
+    def close(self, check=True):
+        try:
+            return super().close(check)
+        finally:
+            self._remove_namespaces()
