@@ -10,7 +10,7 @@ DEB_PACKAGES := build-essential cmake pkg-config \
   libtomlplusplus-dev nlohmann-json3-dev \
   ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3
 
-.PHONY: all deps build test unit demo bench clean fuzz-deps fuzz-build fuzz
+.PHONY: all deps build test unit chaos demo bench clean fuzz-deps fuzz-build fuzz
 
 all: build
 
@@ -45,6 +45,12 @@ unit: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j$(JOBS)
 	ctest --test-dir build/asan -L unit -j$(JOBS) --output-on-failure
+
+# The chaos test in network namespaces (CHAOS_SECONDS, default 100), on its own.
+chaos: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j$(JOBS)
+	ctest --test-dir build/asan -L chaos --output-on-failure
 
 # A controller and two agents on loopback running two lavfi streams.
 demo: build

@@ -43,7 +43,12 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-std::string for_people(std::string_view s) {
+std::string escape(std::string_view s, bool backslashes);
+
+std::string for_people(std::string_view s) { return escape(s, true); }
+std::string relayed(std::string_view s) { return escape(s, false); }
+
+std::string escape(std::string_view s, bool backslashes) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
@@ -59,8 +64,7 @@ std::string for_people(std::string_view s) {
       else if (c == '\r') out += "\\r";
       else if (c == '\t') out += "\\t";
       else if (c < 0x20 || c == 0x7F) hex_escape(out, c);
-      else if (c == '\\' && i + 1 < s.size() && (s[i + 1] == 'x' || s[i + 1] == 'u' || s[i + 1] == '\\'))
-        out += "\\\\";  // keeps a literal "\x41" apart from an escaped byte
+      else if (c == '\\' && backslashes) out += "\\\\";  // every backslash doubled: an escape can only be ours
       else out.push_back(static_cast<char>(c));
     } else if (n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) {
       // C1 controls (U+0080-U+009F): CSI among them moves a terminal's cursor.
@@ -86,15 +90,25 @@ std::string truncate_utf8(std::string s, std::size_t max_bytes) {
   return s;
 }
 
-std::vector<std::string> for_people(const std::vector<std::string>& lines, std::size_t max_bytes) {
+namespace {
+std::vector<std::string> each(const std::vector<std::string>& lines, std::size_t max_bytes, bool backslashes) {
   std::vector<std::string> out;
   out.reserve(lines.size());
   for (const auto& l : lines) {
-    std::string t = for_people(l);
+    std::string t = escape(l, backslashes);
     if (t.size() > max_bytes) t = truncate_utf8(std::move(t), max_bytes > 3 ? max_bytes - 3 : 0) + "\xE2\x80\xA6";
     out.push_back(std::move(t));
   }
   return out;
+}
+}  // namespace
+
+std::vector<std::string> for_people(const std::vector<std::string>& lines, std::size_t max_bytes) {
+  return each(lines, max_bytes, true);
+}
+
+std::vector<std::string> relayed(const std::vector<std::string>& lines, std::size_t max_bytes) {
+  return each(lines, max_bytes, false);
 }
 
 }  // namespace ffleet::text

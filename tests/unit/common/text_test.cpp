@@ -6,7 +6,7 @@ namespace ffleet::text {
 namespace {
 
 TEST(Text, CleanTextIsUnchanged) {
-  for (std::string s : {"", "plain ascii", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xa5", "a\\b"})
+  for (std::string s : {"", "plain ascii", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xa5"})
     EXPECT_EQ(for_people(s), s);
 }
 
@@ -28,6 +28,13 @@ TEST(Text, ControlCharactersCannotForgeALineOrMoveTheCursor) {
 TEST(Text, ALiteralEscapeStaysApartFromAnEscapedByte) {
   EXPECT_EQ(for_people("\\xe9"), "\\\\xe9");
   EXPECT_NE(for_people("\\xe9"), for_people("\xe9"));
+}
+
+TEST(Text, RelayedTextIsGuardedNotEscapedAgain) {
+  const std::string once = for_people("title : caf\xe9\n\\x41");
+  EXPECT_EQ(relayed(once), once);
+  EXPECT_EQ(relayed("a\x1b[31m\xff"), "a\\x1b[31m\\xff");
+  EXPECT_TRUE(valid_utf8(relayed("\xc3\x28\x07")));
 }
 
 TEST(Text, ValidUtf8) {
