@@ -12,24 +12,16 @@ struct Parts {
   bool ok = false;
 };
 
-bool is_rtmp(std::string_view scheme) {
-  std::string s(scheme);
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s.rfind("rtmp", 0) == 0;
-}
-
 Parts split(std::string_view u) {
   Parts p;
   const auto sep = u.find("://");
   if (sep == std::string_view::npos) return p;
   p.scheme = u.substr(0, sep);
   std::string_view rest = u.substr(sep + 3);
-  // An RTMP stream key may hold a '?' (Facebook's FB-…?s_bl=1&…&a=SECRET):
-  // the key is the whole rest of the path, query included.
   const auto q = rest.find('?');
   if (q != std::string_view::npos) {
     p.query = rest.substr(q + 1);
-    if (!is_rtmp(p.scheme)) rest = rest.substr(0, q);  // an RTMP path keeps its query: see above
+    rest = rest.substr(0, q);
   }
   const auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
@@ -42,6 +34,12 @@ Parts split(std::string_view u) {
   p.host = authority;
   p.ok = true;
   return p;
+}
+
+bool is_rtmp(std::string_view scheme) {
+  std::string s(scheme);
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s.rfind("rtmp", 0) == 0;
 }
 
 bool secret_param(std::string_view name) {
@@ -65,12 +63,8 @@ template <class F> void each_secret(std::string_view u, F&& f) {
   if (is_rtmp(p.scheme) && !p.path.empty()) {
     // rtmp://host/app/key: everything after the application is the stream key.
     const auto second = p.path.find('/', 1);
-    if (second != std::string_view::npos && second + 1 < p.path.size()) {
+    if (second != std::string_view::npos && second + 1 < p.path.size())
       f(off(p.path) + second + 1, p.path.size() - second - 1);
-      // Its part before a '?' too, as ffmpeg may print it alone.
-      const auto q = p.path.find('?', second + 1);
-      if (q != std::string_view::npos && q > second + 1) f(off(p.path) + second + 1, q - second - 1);
-    }
   }
   std::size_t i = 0;
   while (i < p.query.size()) {
@@ -89,10 +83,7 @@ template <class F> void each_secret(std::string_view u, F&& f) {
 std::string url(std::string_view u) {
   std::vector<std::pair<std::size_t, std::size_t>> spans;
   each_secret(u, [&](std::size_t b, std::size_t n) { spans.emplace_back(b, n); });
-  // By start, the longest first: a key's prefix never cuts the whole key short.
-  std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : a.second > b.second;
-  });
+  std::sort(spans.begin(), spans.end());
   std::string out;
   std::size_t pos = 0;
   for (auto [b, n] : spans) {
