@@ -3,7 +3,11 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -28,20 +32,33 @@ struct Stat {
 
 bool parse_stat(const std::string& text, Stat& st) {
   const auto close = text.rfind(')');
-  if (close == std::string::npos) return false;
+  // A line cut right after the name (a short read, a fixture) has no fields.
+  if (close == std::string::npos || close + 2 > text.size()) return false;
   std::istringstream in(text.substr(close + 2));
   std::string field;
   // After ')': state(3) ppid(4) pgrp(5) ... utime(14) stime(15) ... rss(24)
   for (int i = 3; i <= 24 && (in >> field); ++i) {
-    if (i == 5) st.pgrp = std::atoi(field.c_str());
-    else if (i == 14) st.utime = std::atoll(field.c_str());
-    else if (i == 15) st.stime = std::atoll(field.c_str());
-    else if (i == 24) st.rss_pages = std::atoll(field.c_str());
+    if (i == 5) st.pgrp = static_cast<int>(std::clamp<long long>(std::strtoll(field.c_str(), nullptr, 10), INT_MIN, INT_MAX));
+    else if (i == 14) st.utime = proc_figure(field);
+    else if (i == 15) st.stime = proc_figure(field);
+    else if (i == 24) st.rss_pages = proc_figure(field);
   }
   return true;
 }
 
+std::int64_t saturated_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
 }  // namespace
+
+std::int64_t proc_figure(const std::string& field) {
+  errno = 0;
+  const long long v = std::strtoll(field.c_str(), nullptr, 10);
+  if (errno == ERANGE) return v > 0 ? kMaxProcFigure : 0;
+  return std::clamp<std::int64_t>(v, 0, kMaxProcFigure);
+}
 
 ProcReader::ProcReader(std::string root) : root_(std::move(root)) {}
 
@@ -65,8 +82,8 @@ std::map<int, GroupSample> ProcReader::groups() const {
     Stat st;
     if (!read_file(root_ + "/" + e->d_name + "/stat", text) || !parse_stat(text, st)) continue;
     auto& g = out[st.pgrp];
-    g.cpu_ticks += st.utime + st.stime;
-    g.rss_bytes += st.rss_pages * page_size();
+    g.cpu_ticks = saturated_add(g.cpu_ticks, st.utime + st.stime);
+    g.rss_bytes = saturated_add(g.rss_bytes, st.rss_pages * page_size());
     ++g.processes;
   }
   ::closedir(d);
@@ -83,22 +100,25 @@ HostSample ProcReader::host() const {
   HostSample h;
   std::string text;
   if (read_file(root_ + "/stat", text)) {
-    std::istringstream in(text);
-    std::string cpu;
-    in >> cpu;
+    // The first line: "cpu" then user nice system idle iowait irq softirq steal.
+    std::istringstream in(text.substr(0, text.find('\n')));
+    std::string field;
+    in >> field;
     std::int64_t v[8] = {};
-    for (auto& x : v) in >> x;
-    // user nice system idle iowait irq softirq steal
-    h.total_ticks = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+    for (auto& x : v)
+      if (in >> field) x = proc_figure(field);
+    for (auto x : v) h.total_ticks += x;
     h.busy_ticks = h.total_ticks - v[3] - v[4];
   }
   if (read_file(root_ + "/meminfo", text)) {
-    std::istringstream in(text);
-    std::string key, unit;
-    std::int64_t kb = 0;
-    while (in >> key >> kb >> unit) {
-      if (key == "MemTotal:") h.mem_total_bytes = kb * 1024;
-      else if (key == "MemAvailable:") h.mem_available_bytes = kb * 1024;
+    // "Key:   value kB" a line (some lines have no unit).
+    std::istringstream lines(text);
+    std::string line, key, value;
+    while (std::getline(lines, line)) {
+      std::istringstream in(line);
+      if (!(in >> key >> value)) continue;
+      if (key == "MemTotal:") h.mem_total_bytes = proc_figure(value) * 1024;
+      else if (key == "MemAvailable:") h.mem_available_bytes = proc_figure(value) * 1024;
     }
   }
   if (read_file(root_ + "/loadavg", text)) h.load1 = std::atof(text.c_str());

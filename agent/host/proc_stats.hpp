@@ -9,6 +9,14 @@
 
 namespace ffleet::agent::host {
 
+// The largest figure taken from a /proc field (ticks, pages, kB): far above
+// anything a kernel reports, low enough that no product or sum overflows.
+// A negative or unreadable field is 0, a larger one is this.
+inline constexpr std::int64_t kMaxProcFigure = std::int64_t{1} << 40;
+
+// One /proc field as a figure, by the rule above.
+std::int64_t proc_figure(const std::string& field);
+
 struct GroupSample {
   std::int64_t cpu_ticks = 0;  // utime + stime of every member, clock ticks
   std::int64_t rss_bytes = 0;

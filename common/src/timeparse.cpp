@@ -39,6 +39,10 @@ Result<std::int64_t> duration_ms(std::string_view text) {
     return Result<std::int64_t>::failure("bad duration '" + std::string(text) +
                                          "': expected e.g. 90s, 15m, 2h, 1h30m");
   };
+  auto too_long = [&] {
+    return Result<std::int64_t>::failure("bad duration '" + std::string(text) + "': longer than " +
+                                         std::to_string(kMaxDurationMs / 86'400'000) + " days");
+  };
   if (text.empty()) return bad();
   std::int64_t total = 0;
   std::size_t i = 0;
@@ -60,6 +64,9 @@ Result<std::int64_t> duration_ms(std::string_view text) {
     else if (unit == "h") total += n * 3'600'000;
     else if (unit == "d") total += n * 86'400'000;
     else return bad();
+    // Each part is at most 1e9 days (8.64e16 ms), so the sum cannot wrap
+    // before this check sees it pass the bound.
+    if (total > kMaxDurationMs) return too_long();
   }
   return total;
 }

@@ -2,6 +2,7 @@
 // agent is lost. The attempt number is the fencing token: a run the
 // controller does not want (another attempt, another agent, a stopped or
 // removed stream) is told to stop.
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -165,7 +166,25 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
   m.instance = short_text(m.instance);
   for (auto& e : m.encoders) e = short_text(e);
   for (auto& r : m.runs) clean(r);
-  if (const registry::Agent* live = duplicate_of(env, m, now)) {
+  const registry::Agent* live = duplicate_of(env, m, now);
+  // After a restart, whoever registered first under a name holds it only
+  // provisionally: a process that reports more of the runs this database
+  // placed there is the real agent, and the first one is the duplicate.
+  std::string displaced_peer;
+  if (live != nullptr && live->provisional_until_ms > 0 &&
+      placed_runs_in(m.name, m.runs).first > placed_runs_in(m.name, live->runs).first) {
+    logger()->warn("register_displaced agent={} why=reports_the_runs_placed_here held_by_host={} held_by_instance={} "
+                   "new_host={} new_instance={}",
+                   m.name, live->info.hostname, live->instance, m.hostname, m.instance);
+    auto* held = registry_.find(m.name);
+    held->duplicate_instance = live->instance;
+    held->duplicate = "host " + live->info.hostname + " (instance " + live->instance +
+                      ") held the name after a restart without its runs and was refused at " +
+                      std::to_string(wall / 1000);
+    displaced_peer = live->peer;
+    live = nullptr;
+  }
+  if (live != nullptr) {
     const std::string e = "agent name " + m.name + " is in use by another live agent process (host " +
                           live->info.hostname + ", instance " + live->instance + ", heard " +
                           std::to_string(now - live->last_heard_ms) + " ms ago); give this one another --name";
@@ -182,6 +201,7 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
     return;
   }
   const registry::Agent* before = registry_.find(m.name);
+  const bool first_since_restart = before != nullptr && before->loss_pending;
   AgentRow row;
   row.name = m.name;
   row.hostname = m.hostname;
@@ -198,6 +218,11 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
     logger()->error("store_failed op=register agent={} error=\"{}\"", m.name, s.message());
     return;
   }
+  if (!displaced_peer.empty()) {
+    const std::string e = "agent name " + m.name + " belongs to the process on host " + m.hostname +
+                          " that reports its runs; give this one another --name";
+    send_to(displaced_peer, proto::ErrorMsg{std::string(proto::err::kDuplicateName), e});
+  }
   registry::Agent& a = registry_.on_register(m, env.peer, now, wall);
   logger()->info("agent_registered agent={} host={} cpus={} max_streams={} encoders={} runs={} ffmpeg={}", m.name,
                  m.hostname, m.cpus, m.max_streams, fmt::join(m.encoders, ","), m.runs.size(), m.ffmpeg_version);
@@ -207,7 +232,29 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
     c.action = "drain";
     send_to(a.peer, c);
   }
+  const auto [reported, placed] = placed_runs_in(m.name, m.runs);
+  if (first_since_restart && reported < placed) {
+    // Not yet known whether this is the process that runs them: judged when
+    // the provisional time ends (Controller::tick), well inside the time an
+    // agent's loss takes to fail over.
+    a.provisional_until_ms = now + opts_.lost_after_ms;
+    logger()->warn("agent_provisional agent={} host={} instance={} reports={} of_runs_placed_here={} for_ms={}", m.name,
+                   m.hostname, m.instance, reported, placed, opts_.lost_after_ms);
+    reconcile(a, m.runs, false);
+    return;
+  }
   reconcile(a, m.runs, true);
+}
+
+std::pair<std::size_t, std::size_t> Controller::placed_runs_in(const std::string& agent,
+                                                               const std::vector<proto::RunReport>& runs) {
+  std::set<std::pair<std::int64_t, std::int64_t>> listed;
+  for (const auto& r : runs)
+    if (!foreign(r.store_id) && !r.stopping) listed.insert({r.stream_id, r.attempt});
+  const auto placed = store_.streams_on_agent(agent);
+  const auto found = std::count_if(placed.begin(), placed.end(),
+                                   [&](const StreamRow& s) { return listed.count({s.id, s.attempt}) > 0; });
+  return {static_cast<std::size_t>(found), placed.size()};
 }
 
 void Controller::reconcile(registry::Agent& a, const std::vector<proto::RunReport>& runs, bool complete) {

@@ -57,6 +57,12 @@ void Controller::tick(std::int64_t now) {
   guarded("tick.expire", [&] {
     for (const auto& name : registry_.expire(now, opts_.lost_after_ms)) agent_lost(name);
   });
+  guarded("tick.settle", [&] {
+    for (auto* a : registry_.settle(now)) {
+      logger()->info("agent_settled agent={} instance={} runs={}", a->name, a->instance, a->runs.size());
+      reconcile(*a, a->runs, true);
+    }
+  });
   if (now >= next_heartbeat_ms_) {
     for (auto* a : registry_.connected()) send_to(a->peer, proto::Heartbeat{});
     next_heartbeat_ms_ = now + opts_.heartbeat_ms;

@@ -98,6 +98,8 @@ class Controller {
   void on_run_exited(registry::Agent& a, const wire::Envelope& env, const proto::RunExited& m);
   void on_logs_reply(const wire::Envelope& env, const proto::LogsReply& m);
   void reconcile(registry::Agent& a, const std::vector<proto::RunReport>& runs, bool complete);
+  // How many of the live runs the store placed on `agent` are in `runs`, and how many there are.
+  std::pair<std::size_t, std::size_t> placed_runs_in(const std::string& agent, const std::vector<proto::RunReport>& runs);
   void reconcile_one(registry::Agent& a, const proto::RunReport& r);
   void agent_lost(const std::string& name);
 

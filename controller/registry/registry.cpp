@@ -24,6 +24,8 @@ void Registry::remember(const std::string& name, const proto::Register& info, bo
 Agent& Registry::on_register(const proto::Register& r, const std::string& peer, std::int64_t now_ms,
                              std::int64_t now_wall_ms) {
   Agent& a = agents_[r.name];
+  if (a.connected) by_peer_.erase(a.peer);
+  by_peer_[peer] = r.name;
   a.name = r.name;
   a.peer = peer;
   a.instance = r.instance;
@@ -31,6 +33,7 @@ Agent& Registry::on_register(const proto::Register& r, const std::string& peer, 
   a.connected = true;
   a.loss_pending = false;
   a.grace_until_ms = 0;
+  a.provisional_until_ms = 0;
   a.draining_self = r.draining;
   a.last_heard_ms = now_ms;
   a.last_seen_wall_ms = now_wall_ms;
@@ -49,14 +52,14 @@ const Agent* Registry::find(const std::string& name) const {
 }
 
 Agent* Registry::by_peer(const std::string& peer) {
-  for (auto& [n, a] : agents_)
-    if (a.connected && a.peer == peer) return &a;
-  return nullptr;
+  auto it = by_peer_.find(peer);
+  return it == by_peer_.end() ? nullptr : find(it->second);
 }
 
 void Registry::forgive(std::int64_t paused_ms, std::int64_t now_ms) {
   for (auto& [n, a] : agents_) {
     if (a.connected) a.last_heard_ms = std::max(a.last_heard_ms, now_ms);
+    if (a.provisional_until_ms > 0) a.provisional_until_ms += paused_ms;
     if (a.loss_pending) a.grace_until_ms += paused_ms;
   }
 }
@@ -66,6 +69,7 @@ std::vector<std::string> Registry::expire(std::int64_t now_ms, std::int64_t lost
   for (auto& [name, a] : agents_) {
     if (a.connected && now_ms - a.last_heard_ms > lost_after_ms && now_ms >= a.grace_until_ms) {
       a.connected = false;
+      by_peer_.erase(a.peer);
       a.runs.clear();
       lost.push_back(name);
     } else if (!a.connected && a.loss_pending && now_ms >= a.grace_until_ms) {
@@ -74,6 +78,16 @@ std::vector<std::string> Registry::expire(std::int64_t now_ms, std::int64_t lost
     }
   }
   return lost;
+}
+
+std::vector<Agent*> Registry::settle(std::int64_t now_ms) {
+  std::vector<Agent*> out;
+  for (auto& [n, a] : agents_) {
+    if (a.provisional_until_ms == 0 || now_ms < a.provisional_until_ms) continue;
+    a.provisional_until_ms = 0;
+    if (a.connected) out.push_back(&a);
+  }
+  return out;
 }
 
 std::vector<const Agent*> Registry::all() const {

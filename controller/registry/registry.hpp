@@ -31,6 +31,12 @@ struct Agent {
   std::int64_t last_seen_wall_ms = 0;
   std::int64_t grace_until_ms = 0;  // steady clock: not declared lost before this
   bool loss_pending = false;        // known from before a restart, not back yet
+  // Registered after a restart without every run the database placed on this
+  // name: a second process under the name (a misconfigured host) may have
+  // come first, and the real one may still report the runs. Until this ends
+  // it gets no work, another process reporting more of those runs takes the
+  // name, and then its missing runs are judged (steady clock; 0: settled).
+  std::int64_t provisional_until_ms = 0;
   proto::HostStats host;
   std::vector<proto::RunReport> runs;
   // Runs it reports that another database placed (see Controller::foreign).
@@ -43,7 +49,7 @@ struct Agent {
     if (!connected) return kLost;
     return drain_requested || draining_self ? kDraining : kReady;
   }
-  bool accepts_work() const { return state() == kReady; }
+  bool accepts_work() const { return state() == kReady && provisional_until_ms == 0; }
   const proto::RunReport* run(std::int64_t stream_id, std::int64_t attempt) const;
 };
 
@@ -67,11 +73,14 @@ class Registry {
   // (and past its grace), and every agent known from before a restart that
   // did not come back within its grace; returns their names.
   std::vector<std::string> expire(std::int64_t now_ms, std::int64_t lost_after_ms);
+  // Agents whose provisional registration ended by `now`: settled from here.
+  std::vector<Agent*> settle(std::int64_t now_ms);
   std::vector<const Agent*> all() const;
   std::vector<Agent*> connected();
 
  private:
   std::map<std::string, Agent> agents_;
+  std::map<std::string, std::string> by_peer_;  // routing id -> name, connected agents only
 };
 
 }  // namespace ffleet::controller::registry

@@ -12,6 +12,7 @@
 
 #include "ffleet/common/codec.hpp"
 #include "ffleet/common/json_describe.hpp"
+#include "ffleet/common/text.hpp"
 #include "ffleet/schema/migrations.hpp"
 
 namespace ffleet::controller::store {
@@ -30,19 +31,27 @@ Result<proto::StreamSpec> decode_spec(const Stmt& q, int col) {
   return jsonv::from_json<proto::StreamSpec>(nlohmann::json::parse(q.text(col), nullptr, false));
 }
 
-StreamRow read_stream(const Stmt& q, Status& err) {
+// A row this build cannot read (edited by hand, or written by a newer
+// version) is an error, never a default: read as "stopped", a running stream
+// would have its live run fenced.
+StreamRow read_stream(const Stmt& q) {
   StreamRow s;
   s.id = q.int64(0);
   s.name = q.text(1);
   s.owner = q.text(2);
+  auto unreadable = [&](const std::string& what) {
+    return Unavailable("stream " + std::to_string(s.id) + " in the database is unreadable (" + what +
+                       "): it was changed outside ffleet or by a newer version");
+  };
   auto spec = decode_spec(q, 3);
-  if (spec) s.spec = *spec;
-  else err = Status::error("stream " + std::to_string(s.id) + ": bad spec: " + spec.error());
+  if (!spec) throw unreadable("spec: " + spec.error());
+  s.spec = *spec;
   auto desired = parse_desired(q.text(4));
   auto state = parse_state(q.text(5));
-  if (!desired || !state) err = Status::error("stream " + std::to_string(s.id) + ": unknown state " + q.text(5));
-  s.desired = desired.value_or(Desired::kStopped);
-  s.state = state.value_or(State::kStopped);
+  if (!desired) throw unreadable("desired state " + text::for_people(q.text(4)));
+  if (!state) throw unreadable("state " + text::for_people(q.text(5)));
+  s.desired = *desired;
+  s.state = *state;
   s.agent = q.text(6);
   s.attempt = q.int64(7);
   s.pid = q.int64(8);
@@ -113,7 +122,7 @@ Result<Store> Store::open(const std::string& path, const StoreOptions& opts) {
 
 Store::Store(Store&& o) noexcept
     : db_(std::move(o.db_)), path_(std::move(o.path_)), lock_fd_(o.lock_fd_), opts_(o.opts_), id_(std::move(o.id_)),
-      version_(o.version_), last_error_(o.last_error_) {
+      version_(o.version_) {
   o.lock_fd_ = -1;
 }
 
@@ -211,7 +220,7 @@ std::vector<StreamRow> Store::query_streams(const std::string& where, const std:
   Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams " + where + " ORDER BY id");
   if (has_arg) q.bind(1, arg);
   std::vector<StreamRow> out;
-  while (q.row()) out.push_back(read_stream(q, last_error_));
+  while (q.row()) out.push_back(read_stream(q));
   return out;
 }
 
@@ -219,7 +228,7 @@ std::optional<StreamRow> Store::stream(std::int64_t id) {
   Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams WHERE id=?");
   q.bind(1, id);
   if (!q.row()) return std::nullopt;
-  return read_stream(q, last_error_);
+  return read_stream(q);
 }
 
 std::optional<StreamRow> Store::find_stream(const std::string& ref) {
@@ -238,7 +247,7 @@ std::vector<StreamRow> Store::streams_page(std::int64_t after_id, std::int64_t l
   Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams WHERE id > ? ORDER BY id LIMIT ?");
   q.bind(1, after_id).bind(2, limit);
   std::vector<StreamRow> out;
-  while (q.row()) out.push_back(read_stream(q, last_error_));
+  while (q.row()) out.push_back(read_stream(q));
   return out;
 }
 
@@ -260,7 +269,7 @@ std::vector<StreamRow> Store::pending_queue() {
   Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols +
                         " FROM streams WHERE state='pending' ORDER BY priority DESC, pending_since_ms, id");
   std::vector<StreamRow> out;
-  while (q.row()) out.push_back(read_stream(q, last_error_));
+  while (q.row()) out.push_back(read_stream(q));
   return out;
 }
 

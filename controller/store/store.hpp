@@ -90,7 +90,6 @@ class Store {
   std::map<std::string, std::int64_t> limits();
 
   // Counts of what a read returned that did not decode (never expected).
-  Status last_error() const { return last_error_; }
 
  private:
   Store(Db db, std::string path, int lock_fd, const StoreOptions& opts)
@@ -105,7 +104,6 @@ class Store {
   StoreOptions opts_;
   std::string id_;
   int version_ = 0;
-  Status last_error_;
 };
 
 }  // namespace ffleet::controller::store

@@ -218,6 +218,40 @@ class Agents(unittest.TestCase):
             self.assertNotIn("agent_lost", ctl.text())
             self.assertEqual(len(c.agent_list()), 1)
 
+    def test_duplicate_first_after_a_restart_does_not_take_the_name(self):
+        # The chaos test's finding: after a controller restart the duplicate
+        # registered first, took the name, and the real agent's stream was
+        # placed again while it still ran (two copies).
+        with Cluster("dup-restart") as c:
+            c.start_controller()
+            real = c.start_agent("twin")
+            c.wait_agent("twin")
+            c.add_lavfi("d1", "null")
+            c.cli("stream", "start", "d1")
+            before = c.wait_state("d1", "running")
+            real.send_signal(signal.SIGSTOP)  # silent while the controller restarts
+            try:
+                c.controller.stop(signal.SIGKILL)
+                ctl = c.start_controller()
+                args = [os.path.join(BIN_DIR, "ffleet-agent"), "--controller", c.endpoint, "--name", "twin",
+                        "--work-dir", c.path("work-twin-b"), "--log-level", "debug"]
+                second = Proc("twin-b", args, c.path("agent-twin-b.log"))
+                c.procs.append(second)
+                wait_until(lambda: "agent_provisional agent=twin" in ctl.text(), 15,
+                           "the first process back without the runs to hold the name provisionally")
+            finally:
+                real.send_signal(signal.SIGCONT)
+            wait_until(lambda: "register_displaced agent=twin" in ctl.text(), 15,
+                       "the process reporting the run to take the name")
+            wait_until(lambda: "register_refused" in second.text(), 15, "the duplicate to be told")
+            wait_until(lambda: c.agent_list()[0].get("duplicate"), 10, "agent ls to name the duplicate")
+            time.sleep(6)  # a negative check: the second placement came within seconds
+            after = c.stream("d1")
+            self.assertEqual((after["state"], after["pid"], after["attempt"]),
+                             ("running", before["pid"], before["attempt"]))
+            self.assertTrue(pid_alive(before["pid"]))
+            self.assertNotIn("agent_lost", ctl.text())
+
     def test_failover_right_after_a_restart_is_not_held_by_the_grace(self):
         with Cluster("grace") as c:
             c.start_controller(env={"FFLEET_RESTART_GRACE_MS": "15000"})

@@ -30,10 +30,8 @@ class ProcStatsFuzzRegression : public ::testing::Test {
 // parse_stat() reads the fields at text.substr(close + 2), past the end of a
 // line whose last byte is the ')' of the command name: std::out_of_range
 // leaves groups() and, uncaught, ends the agent's loop. The kernel does not
-// write such a line; a short read or a /proc fixture can. DISABLED_ until
-// agent/host/proc_stats.cpp skips it (then drop the KNOWN BUG skip in
-// tests/fuzz/fuzz_proc.cpp).
-TEST_F(ProcStatsFuzzRegression, DISABLED_AStatLineThatEndsAtTheNameIsSkipped) {
+// write such a line; a short read or a /proc fixture can. Now skipped.
+TEST_F(ProcStatsFuzzRegression, AStatLineThatEndsAtTheNameIsSkipped) {
   stat_line("100 (ffmpeg)");
   std::map<int, GroupSample> groups;
   EXPECT_NO_THROW(groups = ProcReader(root_.string()).groups());
@@ -44,13 +42,23 @@ TEST_F(ProcStatsFuzzRegression, DISABLED_AStatLineThatEndsAtTheNameIsSkipped) {
 // arithmetic without a bound: a field near INT64_MAX overflows (undefined
 // behaviour; UBSan aborts). So do /proc/stat's eight cpu figures summed and
 // meminfo's kB * 1024 in host(). No kernel reports such figures; a bad
-// fixture does. DISABLED_ until proc_stats.cpp clamps or refuses them.
-TEST_F(ProcStatsFuzzRegression, DISABLED_HugeFiguresDoNotOverflow) {
+// fixture does. Each field is now clamped to [0, kMaxProcFigure].
+TEST_F(ProcStatsFuzzRegression, HugeFiguresDoNotOverflow) {
   stat_line("100 (ffmpeg) S 1 100 100 0 -1 0 0 0 0 0 9223372036854775807 1 0 0 20 0 1 0 1 1 "
             "9223372036854775807 18446744073709551615\n");
   const auto g = ProcReader(root_.string()).group(100);
-  EXPECT_GE(g.cpu_ticks, 0);
-  EXPECT_GE(g.rss_bytes, 0);
+  EXPECT_EQ(g.cpu_ticks, kMaxProcFigure + 1);
+  EXPECT_EQ(g.rss_bytes, kMaxProcFigure * ProcReader::page_size());
+}
+
+TEST_F(ProcStatsFuzzRegression, NegativeAndHugeHostFiguresAreClamped) {
+  std::ofstream(root_ / "stat") << "cpu -5 99999999999999999999999 1 2 3 0 0 0\ncpu0 1 1 1 1 1 1 1 1\n";
+  std::ofstream(root_ / "meminfo") << "HugePages_Total: 0\nMemTotal: 99999999999999999999 kB\nMemAvailable: -1 kB\n";
+  const auto h = ProcReader(root_.string()).host();
+  EXPECT_EQ(h.total_ticks, kMaxProcFigure + 6);
+  EXPECT_EQ(h.busy_ticks, kMaxProcFigure + 1);
+  EXPECT_EQ(h.mem_total_bytes, kMaxProcFigure * 1024);
+  EXPECT_EQ(h.mem_available_bytes, 0);
 }
 
 }  // namespace

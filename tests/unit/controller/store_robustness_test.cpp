@@ -95,6 +95,25 @@ TEST_F(StoreRobustness, PathsThatAreNotUtf8AreKeptByteForByte) {
   EXPECT_EQ(s->stream(*id)->spec.inputs, back->spec.inputs);
 }
 
+// A row this build cannot read is an error, never a default: read as a
+// stopped stream with an empty spec, a running stream would be fenced.
+TEST_F(StoreRobustness, AnUnreadableRowIsAnErrorNotADefault) {
+  auto s = Store::open(path_);
+  ASSERT_TRUE(s);
+  auto id = s->insert_stream(row("odd"));
+  ASSERT_TRUE(id) << id.error();
+  ASSERT_TRUE(s->db().exec("UPDATE streams SET state='beaming' WHERE id=" + std::to_string(*id)));
+  try {
+    s->stream(*id);
+    FAIL() << "an unknown state was read";
+  } catch (const Unavailable& e) {
+    EXPECT_NE(std::string(e.what()).find("state beaming"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(s->streams_page(0, 10), Unavailable);
+  ASSERT_TRUE(s->db().exec("UPDATE streams SET state='running', spec=x'c1' WHERE id=" + std::to_string(*id)));
+  EXPECT_THROW(s->stream(*id), Unavailable);
+}
+
 TEST_F(StoreRobustness, StderrLinesThatAreNotUtf8CannotMakeAWriteThrow) {
   auto s = Store::open(path_);
   ASSERT_TRUE(s);

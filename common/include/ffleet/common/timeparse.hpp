@@ -12,6 +12,11 @@
 
 namespace ffleet::timeparse {
 
+// The longest duration accepted (36,500 days, about a century): what a
+// schedule can mean, and far from where "+DUR" plus a clock could overflow.
+inline constexpr std::int64_t kMaxDurationMs = 36'500LL * 86'400'000;
+
+// "90s", "15m", "2h", "1h30m", "500ms", "7d": parts added up.
 Result<std::int64_t> duration_ms(std::string_view text);
 
 // `now_ms` anchors relative times; returns milliseconds since the epoch (UTC).
