@@ -10,7 +10,7 @@ DEB_PACKAGES := build-essential cmake pkg-config \
   libtomlplusplus-dev nlohmann-json3-dev \
   ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3
 
-.PHONY: all deps build test unit chaos demo bench clean fuzz-deps fuzz-build fuzz
+.PHONY: all deps build test unit chaos soak demo bench clean fuzz-deps fuzz-build fuzz
 
 all: build
 
@@ -46,11 +46,20 @@ unit: deps
 	cmake --build --preset asan -j$(JOBS)
 	ctest --test-dir build/asan -L unit -j$(JOBS) --output-on-failure
 
-# The chaos test in network namespaces (CHAOS_SECONDS, default 100), on its own.
+# The chaos test in network namespaces, on its own and longer than the one
+# 100 s pass of `make test` (CHAOS_SECONDS, default 600).
+CHAOS_SECONDS ?= 600
 chaos: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j$(JOBS)
-	ctest --test-dir build/asan -L chaos --output-on-failure
+	CHAOS_SECONDS=$(CHAOS_SECONDS) ctest --test-dir build/asan -L chaos --output-on-failure
+
+# The agent's leak soak at full length (`make test` runs 200 cycles).
+LEAK_CYCLES ?= 500
+soak: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j$(JOBS)
+	LEAK_CYCLES=$(LEAK_CYCLES) ctest --test-dir build/asan -L soak --output-on-failure
 
 # A controller and two agents on loopback running two lavfi streams.
 demo: build
