@@ -10,7 +10,7 @@ DEB_PACKAGES := build-essential cmake pkg-config \
   libtomlplusplus-dev nlohmann-json3-dev \
   ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3
 
-.PHONY: all deps build test unit chaos soak demo bench clean fuzz-deps fuzz-build fuzz
+.PHONY: all deps build test unit chaos leaks demo bench clean fuzz-deps fuzz-build fuzz
 
 all: build
 
@@ -56,10 +56,10 @@ chaos: deps
 
 # The agent's leak soak at full length (`make test` runs 200 cycles).
 LEAK_CYCLES ?= 500
-soak: deps
+leaks: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j$(JOBS)
-	LEAK_CYCLES=$(LEAK_CYCLES) ctest --test-dir build/asan -L soak --output-on-failure
+	LEAK_CYCLES=$(LEAK_CYCLES) ctest --test-dir build/asan -L leaks --output-on-failure
 
 # A controller and two agents on loopback running two lavfi streams.
 demo: build

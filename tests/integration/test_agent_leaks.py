@@ -1,6 +1,7 @@
 """After LEAK_CYCLES short runs on one agent (200 in `make test`, 500 by
-`make soak`), nothing per-stream is left behind: no runs or unacknowledged reports in the agent, no files in its work dir, no
-zombies, and its open fds and RSS back at their baseline."""
+`make leaks`), nothing per-stream is left behind: no runs or unacknowledged
+reports in the agent, no files in its work dir, no zombies, and its open fds
+and RSS back at their baseline."""
 import os
 import re
 import unittest
