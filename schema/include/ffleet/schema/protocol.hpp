@@ -182,6 +182,12 @@ struct Register {
   // Random per agent process: two live processes under one name are told
   // apart, and the second is refused.
   std::string instance;
+  // What ffmpeg may touch on this host (--media-root, --output-root, the
+  // protocols its configuration allows): the controller refuses a stream no
+  // agent may run, and places a stream only where it may run.
+  std::vector<std::string> media_roots;
+  std::vector<std::string> output_roots;
+  std::vector<std::string> protocols;
 };
 template <class V> void describe(V& v, Register& m) {
   v.req("name", m.name);
@@ -196,6 +202,9 @@ template <class V> void describe(V& v, Register& m) {
   v.opt("agent_version", m.agent_version);
   v.opt("session_limits", m.session_limits);
   v.opt("instance", m.instance);
+  v.opt("media_roots", m.media_roots);
+  v.opt("output_roots", m.output_roots);
+  v.opt("protocols", m.protocols);
 }
 
 // Controller -> agent, reply to Register: the session's liveness settings.
@@ -242,6 +251,7 @@ struct StreamSpec {
   std::string repeat;
   std::string on_host_lost = "failover";
   std::int64_t priority = 0;  // pending streams start higher first, then first come
+  bool overwrite = false;     // an output file that exists may be replaced (else the run fails)
 };
 template <class V> void describe(V& v, StreamSpec& m) {
   v.req("inputs", m.inputs);
@@ -261,6 +271,7 @@ template <class V> void describe(V& v, StreamSpec& m) {
   v.opt("repeat", m.repeat);
   v.opt("on_host_lost", m.on_host_lost);
   v.opt("priority", m.priority);
+  v.opt("overwrite", m.overwrite);
 }
 
 // Controller -> agent. Idempotent: a second StartRun for the same stream and
