@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <optional>
 #include <cstring>
 #include <thread>
 
@@ -54,6 +55,21 @@ Agent::Agent(Options opts) : opts_(std::move(opts)) {}
 Agent::~Agent() = default;
 
 Status Agent::init() {
+  // Keys first: a bad key file is said at once, not after encoder detection.
+  std::optional<link::LinkKeys> keys;
+  if (!opts_.key.empty()) {
+    auto own = curve::load_secret(opts_.key);
+    if (!own) return Status::error("--key: " + own.error());
+    auto ctl = curve::load_public(opts_.controller_key);
+    if (!ctl) return Status::error("--controller-key: " + ctl.error());
+    keys = link::LinkKeys{*own, *ctl};
+    logger()->info("keys=curve public_key={} controller_key={}", curve::fingerprint(own->public_z85),
+                   curve::fingerprint(*ctl));
+  } else if (!curve::loopback_endpoint(opts_.controller)) {
+    logger()->warn("keys=none controller={}: the link is neither encrypted nor authenticated; give --key and "
+                   "--controller-key (docs/security.md)",
+                   opts_.controller);
+  }
   if (opts_.ffmpeg.find('/') == std::string::npos) {
     const auto p = boost::process::search_path(opts_.ffmpeg);
     if (p.empty()) return Status::error("ffmpeg not found on PATH (" + opts_.ffmpeg + "); install it or pass --ffmpeg");
@@ -93,7 +109,8 @@ Status Agent::init() {
   rc.host.encoders = detection_.usable();
   rc.host.prefer_hardware = opts_.prefer_hardware_encoding;
 
-  link_ = std::make_unique<link::Link>(ctx_, opts_.controller, link::routing_id(opts_.name, instance_));
+  link_ = std::make_unique<link::Link>(ctx_, opts_.controller, link::routing_id(opts_.name, instance_),
+                                       keys ? &*keys : nullptr);
   link_->set_register_source([this] { return make_register(); });
   runner_ = std::make_unique<runner::Runner>(
       rc, proc_, [this](const proto::RunStarted& m) { link_->send_reliable(m); },

@@ -130,6 +130,16 @@ void Agent::on_error(const proto::ErrorMsg& m, std::int64_t now) {
                       opts_.name, instance_, link_->timing().refused_retry_ms);
     last_refusal_ = refusal_key(message);
     link_->refused(now);
+  } else if (m.code == proto::err::kDenied) {
+    // Our key may not do this: revoked, or bound to another name. Stop what
+    // we run (the controller moves it elsewhere) and ask again slowly, in
+    // case an admin allows us again.
+    if (refusal_key(message) != last_refusal_)
+      logger()->error("controller_denied error=\"{}\" name={} action=stop_runs_and_retry_every_ms={}", message,
+                      opts_.name, link_->timing().refused_retry_ms);
+    last_refusal_ = refusal_key(message);
+    runner_->stop_all("revoked", now);
+    link_->refused(now);
   } else if (m.code == proto::err::kVersion) {
     logger()->error("controller_refused_version error=\"{}\"", message);
     exit_code_ = kExitVersion;

@@ -30,7 +30,8 @@ settings::Table table(Options& o) {
   t.bools = {{"prefer_hardware_encoding", "PREFER_HARDWARE_ENCODING", &o.prefer_hardware_encoding},
              {"hardware_encoder_fallback", "HARDWARE_ENCODER_FALLBACK", &o.hardware_encoder_fallback}};
   t.texts = {{"controller", &o.controller}, {"name", &o.name},      {"work_dir", &o.work_dir},
-             {"ffmpeg", &o.ffmpeg},         {"log_level", &o.log_level}};
+             {"ffmpeg", &o.ffmpeg},         {"log_level", &o.log_level},
+             {"key", &o.key},               {"controller_key", &o.controller_key}};
   t.maps = {{"encoder_sessions",
              [&o](const std::string& vendor, std::int64_t n) { o.encoder_sessions[vendor] = static_cast<int>(n); }, 0,
              1000}};
@@ -85,7 +86,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-agent: runs ffmpeg for the ffleet controller on this host"};
-  std::string config, controller, name, work_dir, ffmpeg, log_level;
+  std::string config, controller, name, work_dir, ffmpeg, log_level, key, controller_key;
   std::int64_t max_streams = -1;
   app.add_option("--config", config, "TOML config file");
   app.add_option("--controller", controller, "controller endpoint (default tcp://127.0.0.1:7700)");
@@ -95,6 +96,8 @@ ParseOutcome parse_options(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{10000}));
   app.add_option("--ffmpeg", ffmpeg, "ffmpeg binary (default: ffmpeg on PATH)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--key", key, "this agent's secret key file (ffleet keygen)");
+  app.add_option("--controller-key", controller_key, "the controller's public key file");
   app.set_version_flag("--version", "ffleet-agent 0.1.0");
   try {
     app.parse(argc, argv);
@@ -128,6 +131,10 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (max_streams >= 0) o.max_streams = max_streams;
   if (!ffmpeg.empty()) o.ffmpeg = ffmpeg;
   if (!log_level.empty()) o.log_level = log_level;
+  if (!key.empty()) o.key = key;
+  if (!controller_key.empty()) o.controller_key = controller_key;
+  if (o.key.empty() != o.controller_key.empty())
+    return fail("--key and --controller-key go together (CURVE needs both: see docs/security.md)");
   if (o.name.empty()) o.name = hostname();
   if (o.work_dir.empty()) o.work_dir = "/tmp/ffleet-agent-" + o.name;
   if (o.max_streams <= 0) o.max_streams = std::max(1u, std::thread::hardware_concurrency());

@@ -33,6 +33,10 @@ struct Options {
   // (ffleet/common/encoders.hpp: NVENC 3, QSV 8, VAAPI 8, ...).
   std::map<std::string, int> encoder_sessions = ffleet::encoders::default_sessions();
   std::int64_t detect_timeout_ms = 10000;
+  // CURVE (docs/security.md): this agent's secret key file and the
+  // controller's public key file; both or neither.
+  std::string key;
+  std::string controller_key;
 };
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;

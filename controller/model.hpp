@@ -76,4 +76,19 @@ struct AgentRow {
   std::int64_t last_seen_ms = 0;
 };
 
+// Who may connect when links are CURVE: a person or script (a user name and a
+// role) or an agent (its name), each by public key (Z85).
+struct UserRow {
+  std::string name;
+  std::string role;  // admin | operator | user
+  std::string public_key;
+  std::int64_t created_at_ms = 0;
+};
+
+struct AgentKeyRow {
+  std::string name;
+  std::string public_key;
+  std::int64_t created_at_ms = 0;
+};
+
 }  // namespace ffleet::controller

@@ -26,7 +26,7 @@ settings::Table table(Options& o) {
       {"run_history", "FFLEET_RUN_HISTORY", &o.run_history, 1, 100000},
       {"schedule_history", "FFLEET_SCHEDULE_HISTORY", &o.schedule_history, 1, 100000},
   };
-  t.texts = {{"listen", &o.listen}, {"db", &o.db}, {"log_level", &o.log_level}};
+  t.texts = {{"listen", &o.listen}, {"db", &o.db}, {"log_level", &o.log_level}, {"key", &o.key}};
   t.maps = {{"user_limits", [&o](const std::string& user, std::int64_t n) { o.limits.user_overrides[user] = n; }, 0,
              1000000}};
   return t;
@@ -52,8 +52,13 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-controller: schedules ffmpeg streams across ffleet agents"};
-  std::string config, listen, db, log_level;
+  std::string config, listen, db, log_level, key;
+  std::vector<std::string> admin_keys;
+  bool insecure = false;
   app.add_option("--config", config, "TOML config file");
+  app.add_option("--key", key, "this controller's secret key file (ffleet keygen): every link is CURVE");
+  app.add_option("--admin-key", admin_keys, "an admin's public key file, named by its stem (repeatable)");
+  app.add_flag("--insecure", insecure, "listen beyond loopback without keys (anyone reaching the port is an admin)");
   app.add_option("--listen", listen, "endpoint for agents and the CLI (default tcp://127.0.0.1:7700)");
   app.add_option("--db", db, "SQLite database (default ./ffleet.db)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
@@ -79,6 +84,10 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!listen.empty()) o.listen = listen;
   if (!db.empty()) o.db = db;
   if (!log_level.empty()) o.log_level = log_level;
+  if (!key.empty()) o.key = key;
+  for (auto& k : admin_keys) o.admin_keys.push_back(k);
+  o.insecure = o.insecure || insecure;
+  if (o.key.empty() && !o.admin_keys.empty()) return fail(2, "--admin-key needs --key (the controller's own key)");
   if (o.lost_after_ms <= o.heartbeat_ms) return fail(2, "lost_after_ms must be longer than heartbeat_ms");
   if (o.retry.cap_ms < o.retry.base_ms) return fail(2, "retry_cap_ms must be at least retry_base_ms");
   return out;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ffleet/common/parse_outcome.hpp"
 #include "ffleet/common/status.hpp"
@@ -38,6 +39,14 @@ struct Options {
   // Runs and schedule notes kept per stream (older ones are pruned).
   std::int64_t run_history = 100;
   std::int64_t schedule_history = 50;
+  // Security (docs/security.md). With `key` (the controller's secret key
+  // file) every link is CURVE and each peer is known by its public key:
+  // admins by these files, users and agents from the database.
+  std::string key;
+  std::vector<std::string> admin_keys;
+  // Listen beyond loopback without keys (everyone who reaches the port is an
+  // admin): refused unless said in so many words.
+  bool insecure = false;
 };
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;

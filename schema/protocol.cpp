@@ -27,6 +27,10 @@ std::string_view type_name(MsgType t) {
     case MsgType::LimitsShow: return "LIMITS_SHOW";
     case MsgType::LimitsSet: return "LIMITS_SET";
     case MsgType::StreamSchedule: return "STREAM_SCHEDULE";
+    case MsgType::UserAdd: return "USER_ADD";
+    case MsgType::UserRemove: return "USER_REMOVE";
+    case MsgType::UserList: return "USER_LIST";
+    case MsgType::AgentAllow: return "AGENT_ALLOW";
     case MsgType::Reply: return "REPLY";
   }
   return "UNKNOWN";

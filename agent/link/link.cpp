@@ -37,8 +37,10 @@ std::string new_instance_id() {
 
 std::string routing_id(const std::string& name, const std::string& instance) { return name + "/" + instance; }
 
-Link::Link(zmq::context_t& ctx, std::string endpoint, std::string identity) : socket_(ctx, zmq::socket_type::dealer) {
+Link::Link(zmq::context_t& ctx, std::string endpoint, std::string identity, const LinkKeys* keys)
+    : socket_(ctx, zmq::socket_type::dealer) {
   socket_.set(zmq::sockopt::routing_id, identity);
+  if (keys != nullptr) curve::make_client(socket_, keys->own, keys->controller_public);
   socket_.set(zmq::sockopt::linger, 0);
   // Queue nothing for a controller that is not connected: a stale burst of
   // heartbeats after a reconnect helps nobody; the outbox resends what matters.

@@ -16,6 +16,7 @@
 #include <zmq.hpp>
 
 #include "ffleet/common/codec.hpp"
+#include "ffleet/common/curve.hpp"
 #include "ffleet/common/zmq_io.hpp"
 
 namespace ffleet::agent::link {
@@ -40,9 +41,15 @@ std::string new_instance_id();
 // The DEALER routing id: "NAME/INSTANCE".
 std::string routing_id(const std::string& name, const std::string& instance);
 
+// CURVE for the link: our key pair and the controller's public key.
+struct LinkKeys {
+  curve::KeyPair own;
+  std::string controller_public;
+};
+
 class Link {
  public:
-  Link(zmq::context_t& ctx, std::string endpoint, std::string identity);
+  Link(zmq::context_t& ctx, std::string endpoint, std::string identity, const LinkKeys* keys = nullptr);
 
   zmq::socket_ref socket() { return socket_; }
   bool registered() const { return registered_; }

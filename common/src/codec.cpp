@@ -109,13 +109,17 @@ std::string peer_label(const std::string& peer) {
   const bool printable = !peer.empty() && std::all_of(peer.begin(), peer.end(), [](unsigned char c) {
     return c > 0x20 && c < 0x7f;
   });
-  if (printable) return peer;
+  // A routing id is at most 255 bytes; a log line shows 32 of them.
+  constexpr std::size_t kShown = 32;
+  if (printable) return peer.size() <= kShown ? peer : peer.substr(0, kShown) + "…";
   static const char* kHex = "0123456789abcdef";
   std::string out = "0x";
-  for (unsigned char c : peer) {
+  for (std::size_t i = 0; i < peer.size() && i < kShown / 2; ++i) {
+    const auto c = static_cast<unsigned char>(peer[i]);
     out.push_back(kHex[c >> 4]);
     out.push_back(kHex[c & 15]);
   }
+  if (peer.size() > kShown / 2) out += "…";
   return out;
 }
 

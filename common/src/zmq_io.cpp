@@ -16,14 +16,23 @@ Status send(zmq::socket_ref s, const std::vector<std::string>& frames, const std
   }
 }
 
-std::optional<std::vector<std::string>> try_recv(zmq::socket_ref s) {
+std::optional<std::vector<std::string>> try_recv(zmq::socket_ref s, std::string* user_id) {
   std::vector<std::string> out;
   try {
     zmq::message_t msg;
     if (!s.recv(msg, zmq::recv_flags::dontwait)) return std::nullopt;
+    // Set by the ZAP handler for an authenticated connection, absent
+    // otherwise; a ROUTER's routing-id frame carries none, so every frame is asked.
+    auto take_user_id = [&] {
+      if (user_id == nullptr || !user_id->empty()) return;
+      if (const char* id = zmq_msg_gets(msg.handle(), "User-Id")) *user_id = id;
+    };
+    if (user_id != nullptr) user_id->clear();
+    take_user_id();
     out.emplace_back(msg.to_string());
     while (msg.more()) {
       if (!s.recv(msg)) break;
+      take_user_id();
       out.emplace_back(msg.to_string());
     }
   } catch (const zmq::error_t&) {

@@ -1,12 +1,37 @@
 #include "client.hpp"
 
+#include <cstring>
+
 #include "ffleet/common/clock.hpp"
 
 namespace ffleet::cli {
 
-Client::Client(std::string endpoint, std::chrono::milliseconds timeout)
-    : endpoint_(std::move(endpoint)), timeout_(timeout), ctx_(1), sock_(ctx_, zmq::socket_type::dealer) {
+namespace {
+constexpr const char* kMonitor = "inproc://ffleet-cli-monitor";
+
+// What a handshake failure means to the person at the keyboard.
+std::string handshake_failure(std::uint16_t event, const std::string& endpoint, bool keys) {
+  if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+    return "the controller at " + endpoint + " refused this key: it is not allowed (an admin adds it with "
+           "`ffleet user add NAME --role ROLE --key YOURS.pub`)";
+  if (!keys)
+    return "handshake with the controller at " + endpoint + " failed: it uses keys; give --key and "
+           "--controller-key (or FFLEET_KEY and FFLEET_CONTROLLER_KEY)";
+  return "handshake with the controller at " + endpoint + " failed: is --controller-key its public key, and "
+         "does it use keys?";
+}
+}  // namespace
+
+Client::Client(std::string endpoint, std::chrono::milliseconds timeout, const ClientKeys* keys)
+    : endpoint_(std::move(endpoint)), timeout_(timeout), ctx_(1), sock_(ctx_, zmq::socket_type::dealer),
+      monitor_(ctx_, zmq::socket_type::pair), keys_(keys != nullptr) {
   sock_.set(zmq::sockopt::linger, 0);
+  if (keys != nullptr) curve::make_client(sock_, keys->own, keys->controller_public);
+  zmq_socket_monitor(sock_.handle(), kMonitor,
+                     ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+  monitor_.set(zmq::sockopt::linger, 0);
+  monitor_.connect(kMonitor);
 }
 
 std::variant<proto::Reply, CallError> Client::exchange(const std::vector<std::string>& frames) {
@@ -25,11 +50,17 @@ std::variant<proto::Reply, CallError> Client::exchange(const std::vector<std::st
   for (;;) {
     const std::int64_t left = deadline - clock::steady_ms();
     if (left <= 0) break;
-    zmq::pollitem_t item{sock_.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::pollitem_t items[] = {{sock_.handle(), 0, ZMQ_POLLIN, 0}, {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(&item, 1, std::chrono::milliseconds(left));
+      zmq::poll(items, 2, std::chrono::milliseconds(left));
     } catch (const zmq::error_t&) {
       continue;  // EINTR
+    }
+    if (auto event = zio::try_recv(monitor_); event && !event->empty() && (*event)[0].size() >= 2) {
+      std::uint16_t id = 0;
+      std::memcpy(&id, (*event)[0].data(), sizeof id);
+      return CallError{id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? kExitRefused : kExitUnreachable,
+                       handshake_failure(id, endpoint_, keys_)};
     }
     auto got = zio::try_recv(sock_);
     if (!got) continue;

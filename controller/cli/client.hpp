@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "ffleet/common/codec.hpp"
+#include "ffleet/common/curve.hpp"
 #include "ffleet/common/zmq_io.hpp"
 
 namespace ffleet::cli {
@@ -25,9 +26,15 @@ struct CallError {
   std::string message;
 };
 
+// CURVE for the exchange: our key pair and the controller's public key.
+struct ClientKeys {
+  curve::KeyPair own;
+  std::string controller_public;
+};
+
 class Client {
  public:
-  Client(std::string endpoint, std::chrono::milliseconds timeout);
+  Client(std::string endpoint, std::chrono::milliseconds timeout, const ClientKeys* keys = nullptr);
 
   template <class M> std::variant<proto::Reply, CallError> call(const M& m) {
     return exchange(wire::message(m, 1));
@@ -39,6 +46,9 @@ class Client {
   std::chrono::milliseconds timeout_;
   zmq::context_t ctx_;
   zmq::socket_t sock_;
+  // Handshake failures, so a refused key says so instead of timing out.
+  zmq::socket_t monitor_;
+  bool keys_ = false;
 };
 
 }  // namespace ffleet::cli

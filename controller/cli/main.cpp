@@ -5,11 +5,13 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
 #include "client.hpp"
 #include "ffleet/common/clock.hpp"
+#include "ffleet/common/curve.hpp"
 #include "ffleet/common/env.hpp"
 #include "ffleet/common/timeparse.hpp"
 #include "output.hpp"
@@ -38,7 +40,39 @@ struct Globals {
   std::string user;
   bool json = false;
   std::int64_t timeout_ms = 3000;
+  std::string key_file;             // --key, FFLEET_KEY
+  std::string controller_key_file;  // --controller-key, FFLEET_CONTROLLER_KEY
+  std::optional<cli::ClientKeys> keys;
 };
+
+// Both key files or neither: CURVE needs our pair and the controller's key.
+Status load_keys(Globals& g) {
+  if (g.key_file.empty() && g.controller_key_file.empty()) return Status::ok();
+  if (g.key_file.empty() || g.controller_key_file.empty())
+    return Status::error("--key and --controller-key go together (or FFLEET_KEY and FFLEET_CONTROLLER_KEY)");
+  auto own = curve::load_secret(g.key_file);
+  if (!own) return Status::error("--key: " + own.error());
+  auto ctl = curve::load_public(g.controller_key_file);
+  if (!ctl) return Status::error("--controller-key: " + ctl.error());
+  g.keys = cli::ClientKeys{*own, *ctl};
+  return Status::ok();
+}
+
+// `ffleet keygen FILE`: a new key pair, no controller involved.
+int keygen(const Globals& g, const std::string& path) {
+  auto keys = curve::generate();
+  if (!keys) return die(cli::kExitUsage, keys.error());
+  if (Status s = curve::write_pair(path, *keys); !s) return die(cli::kExitUsage, s.message());
+  if (g.json)
+    std::cout << nlohmann::json({{"secret_key_file", path}, {"public_key_file", path + ".pub"},
+                                 {"public_key", keys->public_z85}})
+                     .dump(-1, ' ', false, kReplace)
+              << "\n";
+  else
+    std::cout << "secret key: " << path << " (mode 0600: keep it on this host)\n"
+              << "public key: " << path << ".pub  " << keys->public_z85 << "\n";
+  return cli::kExitOk;
+}
 
 struct AddArgs {
   std::string name;
@@ -49,7 +83,7 @@ struct AddArgs {
 
 // Sends one request and prints the answer with `print`; returns the exit code.
 template <class M, class Print> int run(const Globals& g, const M& req, Print&& print) {
-  cli::Client client(g.controller, std::chrono::milliseconds(g.timeout_ms));
+  cli::Client client(g.controller, std::chrono::milliseconds(g.timeout_ms), g.keys ? &*g.keys : nullptr);
   auto out = client.call(req);
   if (auto* e = std::get_if<cli::CallError>(&out)) return die(e->exit_code, e->message);
   const auto& r = std::get<proto::Reply>(out);
@@ -94,12 +128,17 @@ int main(int argc, char** argv) {
   Globals g;
   g.controller = env::text("FFLEET_CONTROLLER").value_or("tcp://127.0.0.1:7700");
   g.user = login_name();
+  g.key_file = env::text("FFLEET_KEY").value_or("");
+  g.controller_key_file = env::text("FFLEET_CONTROLLER_KEY").value_or("");
 
   CLI::App app{"ffleet: run ffmpeg streams across a fleet of hosts"};
   app.set_version_flag("--version", "ffleet 0.1.0");
   app.add_option("--controller", g.controller, "controller endpoint (env FFLEET_CONTROLLER)");
   app.add_flag("--json", g.json, "print JSON for scripts");
-  app.add_option("--user", g.user, "act as this user (env FFLEET_USER, else the login name)");
+  app.add_option("--user", g.user, "act as this user, without keys (env FFLEET_USER, else the login name)");
+  app.add_option("--key", g.key_file, "your secret key file (env FFLEET_KEY): with keys, you are who the key says");
+  app.add_option("--controller-key", g.controller_key_file,
+                 "the controller's public key file (env FFLEET_CONTROLLER_KEY)");
   app.add_option("--timeout-ms", g.timeout_ms, "give up on the controller after this long")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{600000}));
   app.require_subcommand(1);
@@ -137,13 +176,16 @@ int main(int argc, char** argv) {
   std::string ref, action;
   std::int64_t tail = 50;
   std::int64_t show_runs = 0;
+  bool reveal = false;
   for (const char* a : {"start", "stop", "rm", "show", "logs"}) {
     auto* sc = stream->add_subcommand(a, std::string(a) + " a stream");
     sc->add_option("stream", ref, "stream id or name")->required();
     if (std::string(a) == "logs")
       sc->add_option("--tail", tail, "last N lines")->check(CLI::Range(std::int64_t{1}, std::int64_t{10000}));
-    if (std::string(a) == "show")
+    if (std::string(a) == "show") {
       sc->add_option("--runs", show_runs, "the latest N runs (default 20)")->check(CLI::Range(std::int64_t{1}, std::int64_t{200}));
+      sc->add_flag("--reveal", reveal, "show inputs and outputs with their keys (the owner or an admin only)");
+    }
     sc->callback([&action, a] { action = a; });
   }
   auto* s_ls = stream->add_subcommand("ls", "list streams");
@@ -172,6 +214,33 @@ int main(int argc, char** argv) {
   auto* a_unknown = agent->add_subcommand(
       "stop-unknown", "stop the runs on an agent that this controller's database never placed (after a database loss)");
   a_unknown->add_option("name", agent_name)->required();
+  std::string pub_file;
+  auto* a_allow = agent->add_subcommand("allow", "let the agent of this name connect with this key (admin)");
+  a_allow->add_option("name", agent_name)->required();
+  a_allow->add_option("--key", pub_file, "the agent's public key file (ffleet keygen)")->required();
+  auto* a_revoke = agent->add_subcommand("revoke", "end an agent's key now; its streams move elsewhere (admin)");
+  a_revoke->add_option("name", agent_name)->required();
+
+  // user ... (admin)
+  auto* user = app.add_subcommand("user", "who may run commands, with which role (needs keys; admin)");
+  user->require_subcommand(1);
+  user->fallthrough();
+  proto::UserAdd uadd;
+  auto* u_add = user->add_subcommand("add", "let a person or script connect with this key");
+  u_add->add_option("name", uadd.name)->required();
+  u_add->add_option("--role", uadd.role, "admin, operator or user")
+      ->required()
+      ->check(CLI::IsMember({"admin", "operator", "user"}));
+  u_add->add_option("--key", pub_file, "their public key file (ffleet keygen)")->required();
+  std::string user_name;
+  auto* u_rm = user->add_subcommand("rm", "remove a user: their key stops working at once");
+  u_rm->add_option("name", user_name)->required();
+  auto* u_ls = user->add_subcommand("ls", "list users and agent keys");
+
+  // keygen FILE
+  std::string key_path;
+  auto* keygen_cmd = app.add_subcommand("keygen", "write a CurveZMQ key pair: FILE (secret, 0600) and FILE.pub");
+  keygen_cmd->add_option("file", key_path, "where the secret key goes")->required();
 
   // limits ...
   auto* limits = app.add_subcommand("limits", "show or set concurrency limits");
@@ -204,6 +273,15 @@ int main(int argc, char** argv) {
     // One line: CLI11's message, which names the option.
     return die(cli::kExitUsage, e.what());
   }
+
+  if (keygen_cmd->parsed()) return keygen(g, key_path);
+  if (Status st = load_keys(g); !st) return die(cli::kExitUsage, st.message());
+  auto public_key = [&](std::string& out) -> Status {
+    auto k = curve::load_public(pub_file);
+    if (!k) return k.status();
+    out = *k;
+    return Status::ok();
+  };
 
   if (s_add->parsed()) {
     proto::StreamAdd m;
@@ -246,6 +324,7 @@ int main(int argc, char** argv) {
     m.user = g.user;
     m.ref = ref;
     m.runs = show_runs;
+    m.reveal = reveal;
     return run(g, m, [&](const proto::Reply& r) {
       if (r.streams.empty()) return;
       if (g.json) std::cout << cli::stream_json(r.streams.front(), true).dump(2, ' ', false, kReplace) << "\n";
@@ -312,6 +391,44 @@ int main(int argc, char** argv) {
                : a_detect->parsed() ? "detect"
                                     : "stop-unknown";
     return run(g, m, [&](const proto::Reply& r) { print_lines(g, r); });
+  }
+  if (a_allow->parsed()) {
+    proto::AgentAllow m;
+    m.user = g.user;
+    m.name = agent_name;
+    if (Status st = public_key(m.public_key); !st) return die(cli::kExitUsage, "--key: " + st.message());
+    return run(g, m, [&](const proto::Reply& r) { print_lines(g, r); });
+  }
+  if (a_revoke->parsed()) {
+    proto::AgentAction m;
+    m.user = g.user;
+    m.name = agent_name;
+    m.action = "revoke";
+    return run(g, m, [&](const proto::Reply& r) { print_lines(g, r); });
+  }
+  if (u_add->parsed()) {
+    uadd.user = g.user;
+    if (Status st = public_key(uadd.public_key); !st) return die(cli::kExitUsage, "--key: " + st.message());
+    return run(g, uadd, [&](const proto::Reply& r) { print_lines(g, r); });
+  }
+  if (u_rm->parsed()) {
+    proto::UserRemove m;
+    m.user = g.user;
+    m.name = user_name;
+    return run(g, m, [&](const proto::Reply& r) { print_lines(g, r); });
+  }
+  if (u_ls->parsed()) {
+    proto::UserList m;
+    m.user = g.user;
+    return run(g, m, [&](const proto::Reply& r) {
+      if (!g.json) {
+        std::cout << cli::user_table(r.users);
+        return;
+      }
+      auto a = nlohmann::json::array();
+      for (const auto& u : r.users) a.push_back(cli::user_json(u));
+      std::cout << a.dump(2, ' ', false, kReplace) << "\n";
+    });
   }
   if (l_show->parsed() || l_set->parsed()) {
     auto print = [&](const proto::Reply& r) {

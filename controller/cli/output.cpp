@@ -187,6 +187,17 @@ std::string agent_table(const std::vector<proto::AgentView>& agents) {
   return table(rows);
 }
 
+nlohmann::json user_json(const proto::UserView& u) {
+  return {{"name", u.name}, {"kind", u.kind}, {"role", u.role}, {"key", u.key}, {"source", u.source},
+          {"created_at_ms", u.created_at_ms}};
+}
+
+std::string user_table(const std::vector<proto::UserView>& users) {
+  std::vector<std::vector<std::string>> rows = {{"NAME", "KIND", "ROLE", "KEY", "FROM"}};
+  for (const auto& u : users) rows.push_back({u.name, u.kind, dash(u.role), u.key + "…", u.source});
+  return table(rows);
+}
+
 std::string schedule_line(const proto::StreamView& s) {
   std::vector<std::string> parts;
   if (s.next_start_ms > 0) parts.push_back("next start " + timeparse::iso_local(s.next_start_ms));

@@ -18,6 +18,8 @@ nlohmann::json limits_json(const proto::LimitsView& l);
 std::string stream_table(const std::vector<proto::StreamView>& streams);
 std::string stream_details(const proto::StreamView& s);
 std::string agent_table(const std::vector<proto::AgentView>& agents);
+nlohmann::json user_json(const proto::UserView& u);
+std::string user_table(const std::vector<proto::UserView>& users);
 std::string limits_text(const proto::LimitsView& l);
 // "next start 2026-11-24T18:00:00+01:00, ends ..., repeats daily" or "no schedule".
 std::string schedule_line(const proto::StreamView& s);

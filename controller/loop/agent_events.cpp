@@ -23,6 +23,13 @@ auto logger() {
 // figures kept in range, so nothing downstream trusts a peer's bytes.
 constexpr std::size_t kMaxLineBytes = 1024;
 constexpr std::size_t kMaxTailLines = 1000;
+// Runs one report may list: far above what a host runs (max_streams is at
+// most 1024), so only a broken or hostile peer sends more; the rest are
+// dropped and counted.
+constexpr std::size_t kMaxRunsPerReport = 1024;
+// A report of that many runs is a few hundred KiB; a larger one is dropped
+// unread, before decoding it costs the loop anything.
+constexpr std::size_t kMaxReportBytes = 512u << 10;
 
 double figure(double v, double max) { return std::isfinite(v) && v > 0 ? std::min(v, max) : 0.0; }
 std::int64_t figure(std::int64_t v) { return v > 0 ? v : 0; }
@@ -69,9 +76,30 @@ Status check_agent_name(const std::string& name) {
 
 void Controller::on_agent_frames(const wire::Envelope& env) {
   using proto::MsgType;
+  auto trim = [&](std::vector<proto::RunReport>& runs) {
+    if (runs.size() <= kMaxRunsPerReport) return;
+    const bool loud = security_stats_.runs_trimmed == 0;  // once per period; security_stats has the count
+    security_stats_.runs_trimmed += static_cast<std::int64_t>(runs.size() - kMaxRunsPerReport);
+    logger()->log(loud ? spdlog::level::warn : spdlog::level::trace, "report_trimmed peer={} runs={} kept={}",
+                  wire::peer_label(env.peer), runs.size(), kMaxRunsPerReport);
+    runs.resize(kMaxRunsPerReport);
+  };
+  if ((env.type() == MsgType::Register || env.type() == MsgType::Heartbeat) && env.body.size() > kMaxReportBytes) {
+    const bool loud = security_stats_.runs_trimmed == 0;
+    ++security_stats_.runs_trimmed;
+    logger()->log(loud ? spdlog::level::warn : spdlog::level::trace,
+                  "report_dropped peer={} type={} bytes={} why=over_{}_bytes", wire::peer_label(env.peer),
+                  proto::type_name(env.type()), env.body.size(), kMaxReportBytes);
+    return;
+  }
   if (env.type() == MsgType::Register) {
     auto m = wire::decode<proto::Register>(env);
     Status ok = m ? check_agent_name(m->name) : m.status();
+    if (ok) {
+      // The name an agent registers under is bound to its key.
+      if (Status k = agent_key_allows(env, m->name); !k) return deny_agent(env, k.message());
+      trim(m->runs);
+    }
     if (!ok) {
       logger()->warn("register_refused peer={} error=\"{}\"", wire::peer_label(env.peer), text::for_people(ok.message()));
       send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kMalformed), text::for_people(ok.message())},
@@ -87,6 +115,8 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
     send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kNotRegistered), "register first"}, env.header.msg_id);
     return;
   }
+  // Checked at every message, so a key revoked since the handshake stops at once.
+  if (Status k = agent_key_allows(env, a->name); !k) return deny_agent(env, k.message());
   auto bad = [&](const std::string& e) {
     logger()->warn("message_dropped agent={} error=\"{}\"", a->name, text::for_people(e));
   };
@@ -94,12 +124,18 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
     case MsgType::Heartbeat: {
       auto m = wire::decode<proto::Heartbeat>(env);
       if (!m) return bad(m.error());
+      trim(m->runs);
       clean(m->host);
       for (auto& r : m->runs) clean(r);
       a->host = m->host;
       a->runs = m->runs;
       if (a->draining_self != m->draining) logger()->info("agent_draining agent={} draining={}", a->name, m->draining);
       a->draining_self = m->draining;
+      // Reconciling costs a lookup per run: at most twice an interval per
+      // agent, however often one sends.
+      const std::int64_t now = clock::steady_ms();
+      if (now - a->last_reconciled_ms < opts_.heartbeat_ms / 2) return;
+      a->last_reconciled_ms = now;
       reconcile(*a, m->runs, false);
       return;
     }

@@ -14,26 +14,26 @@ auto logger() {
   return l;
 }
 
-// Every CLI request carries `user`; decode it, then ask auth who that is.
-template <class M> Result<std::pair<M, auth::Caller>> decode_request(const wire::Envelope& env) {
-  auto m = wire::decode<M>(env);
-  if (!m) return m.status();
-  auto c = auth::identify(m->user, /*zap_user_id=*/"");
-  if (!c) return c.status();
-  return std::make_pair(std::move(*m), std::move(*c));
-}
 }  // namespace
 
 void Controller::on_client_frames(const wire::Envelope& env) {
   using proto::MsgType;
   auto answer = [&](const proto::Reply& r) { reply(env, r); };
+  // Decodes the request and finds who is asking (auth/caller.hpp); a request
+  // that cannot be read or whose key may not act is answered and logged.
+  auto decode = [&]<class M>() -> std::optional<std::pair<M, auth::Caller>> {
+    auto m = wire::decode<M>(env);
+    Result<auth::Caller> c = m ? caller_of(env, m->user) : Result<auth::Caller>(m.status());
+    if (m && c) return std::make_pair(std::move(*m), std::move(*c));
+    const std::string e = text::for_people(c.error());
+    logger()->warn("request_refused peer={} key={} type={} error=\"{}\"", wire::peer_label(env.peer),
+                   env.key.empty() ? "-" : curve::fingerprint(env.key), proto::type_name(env.type()), e);
+    answer(fail(e));
+    return std::nullopt;
+  };
   auto handle = [&]<class M>(auto&& fn) {
-    auto req = decode_request<M>(env);
-    if (!req) {
-      const std::string e = text::for_people(req.error());
-      logger()->warn("request_refused peer={} error=\"{}\"", wire::peer_label(env.peer), e);
-      return answer(fail(e));
-    }
+    auto req = decode.template operator()<M>();
+    if (!req) return;
     // A refusal changes nothing: what the handler wrote or queued before it
     // refused is undone.
     const std::size_t mark = outbox_.size();
@@ -43,48 +43,56 @@ void Controller::on_client_frames(const wire::Envelope& env) {
     if (!st) {
       tx.rollback();
       outbox_.resize(mark);
+      reload_directory();  // a user or key change undone
       if (r.ok) r = fail("cannot store the change: " + st.message());
+    }
+    if (r.ok) {
+      r.user = req->second.user;
+      r.role = std::string(auth::role_name(req->second.role));
     }
     answer(r);
   };
+  using C = auth::Caller;
   switch (env.type()) {
     case MsgType::StreamAdd:
-      return handle.template operator()<proto::StreamAdd>(
-          [&](const proto::StreamAdd& m, const auth::Caller& c) { return stream_add(c, m); });
+      return handle.template operator()<proto::StreamAdd>([&](const proto::StreamAdd& m, const C& c) { return stream_add(c, m); });
     case MsgType::StreamAction:
       return handle.template operator()<proto::StreamAction>(
-          [&](const proto::StreamAction& m, const auth::Caller& c) { return stream_action(c, m); });
+          [&](const proto::StreamAction& m, const C& c) { return stream_action(c, m); });
     case MsgType::StreamList:
-      return handle.template operator()<proto::StreamList>(
-          [&](const proto::StreamList& m, const auth::Caller&) { return stream_list(m); });
+      return handle.template operator()<proto::StreamList>([&](const proto::StreamList& m, const C& c) { return stream_list(c, m); });
     case MsgType::StreamShow:
-      return handle.template operator()<proto::StreamShow>(
-          [&](const proto::StreamShow& m, const auth::Caller&) { return stream_show(m); });
+      return handle.template operator()<proto::StreamShow>([&](const proto::StreamShow& m, const C& c) { return stream_show(c, m); });
     case MsgType::StreamLogs: {
-      auto req = decode_request<proto::StreamLogs>(env);
-      if (!req) return answer(fail(req.error()));
-      if (auto r = stream_logs(env, req->first)) answer(*r);
+      auto req = decode.template operator()<proto::StreamLogs>();
+      if (!req) return;
+      if (auto r = stream_logs(env, req->second, req->first)) answer(*r);
       return;  // else answered when the agent replies
     }
     case MsgType::AgentList:
-      return handle.template operator()<proto::AgentList>([&](const proto::AgentList&, const auth::Caller&) {
+      return handle.template operator()<proto::AgentList>([&](const proto::AgentList&, const C&) {
         proto::Reply r;
         const auto active = store_.active_per_agent();
         for (const auto* a : registry_.all()) r.agents.push_back(agent_view(*a, active));
         return r;
       });
     case MsgType::AgentAction:
-      return handle.template operator()<proto::AgentAction>(
-          [&](const proto::AgentAction& m, const auth::Caller&) { return agent_action(m); });
+      return handle.template operator()<proto::AgentAction>([&](const proto::AgentAction& m, const C& c) { return agent_action(c, m); });
     case MsgType::LimitsShow:
-      return handle.template operator()<proto::LimitsShow>(
-          [&](const proto::LimitsShow&, const auth::Caller&) { return limits_show(); });
+      return handle.template operator()<proto::LimitsShow>([&](const proto::LimitsShow&, const C&) { return limits_show(); });
     case MsgType::StreamSchedule:
       return handle.template operator()<proto::StreamSchedule>(
-          [&](const proto::StreamSchedule& m, const auth::Caller&) { return stream_schedule(m); });
+          [&](const proto::StreamSchedule& m, const C& c) { return stream_schedule(c, m); });
     case MsgType::LimitsSet:
-      return handle.template operator()<proto::LimitsSet>(
-          [&](const proto::LimitsSet& m, const auth::Caller&) { return limits_set(m); });
+      return handle.template operator()<proto::LimitsSet>([&](const proto::LimitsSet& m, const C& c) { return limits_set(c, m); });
+    case MsgType::UserAdd:
+      return handle.template operator()<proto::UserAdd>([&](const proto::UserAdd& m, const C& c) { return user_add(c, m); });
+    case MsgType::UserRemove:
+      return handle.template operator()<proto::UserRemove>([&](const proto::UserRemove& m, const C& c) { return user_remove(c, m); });
+    case MsgType::UserList:
+      return handle.template operator()<proto::UserList>([&](const proto::UserList&, const C& c) { return user_list(c); });
+    case MsgType::AgentAllow:
+      return handle.template operator()<proto::AgentAllow>([&](const proto::AgentAllow& m, const C& c) { return agent_allow(c, m); });
     default: {
       logger()->warn("message_dropped peer={} type={} error=\"unknown type\"", wire::peer_label(env.peer), env.header.type);
       proto::Unsupported u;
@@ -94,7 +102,7 @@ void Controller::on_client_frames(const wire::Envelope& env) {
   }
 }
 
-proto::Reply Controller::stream_list(const proto::StreamList& m) {
+proto::Reply Controller::stream_list(const auth::Caller& c, const proto::StreamList& m) {
   // Pages keep every answer far under the frame limit whatever the number
   // of streams; the CLI asks for the next page until `more` is false.
   constexpr std::int64_t kPageStreams = 500;
@@ -108,25 +116,33 @@ proto::Reply Controller::stream_list(const proto::StreamList& m) {
       r.more = true;
       break;
     }
-    r.streams.push_back(view(s, false));
+    // Everyone sees every stream; inputs and outputs only where they may.
+    r.streams.push_back(view(s, false, 0, auth::sees_details(c, s.owner)));
     bytes += wire::encode_body(r.streams.back()).size();
   }
   return r;
 }
 
-proto::Reply Controller::stream_show(const proto::StreamShow& m) {
+proto::Reply Controller::stream_show(const auth::Caller& c, const proto::StreamShow& m) {
   // The latest runs only (`runs` says how many; the total is in runs_total),
   // so a stream that restarted a thousand times is still one answer.
   constexpr std::int64_t kDefaultRuns = 20;
   constexpr std::int64_t kMaxRuns = 200;
   auto s = store_.find_stream(m.ref);
   if (!s) return fail("no stream " + text::for_people(m.ref));
+  if (m.reveal) {
+    if (Status st = auth::may(c, auth::Act::kStreamReveal, s->owner); !st)
+      return refuse(c, "stream show --reveal " + s->name, st);
+    logger()->info("stream_revealed stream={} by={}", s->id, c.user);
+  }
   proto::Reply r;
-  r.streams.push_back(view(*s, true, m.runs > 0 ? std::min(m.runs, kMaxRuns) : kDefaultRuns));
+  r.streams.push_back(view(*s, true, m.runs > 0 ? std::min(m.runs, kMaxRuns) : kDefaultRuns,
+                           auth::sees_details(c, s->owner), m.reveal));
   return r;
 }
 
 proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAdd& m) {
+  if (Status s = auth::may(c, auth::Act::kStreamAdd); !s) return refuse(c, "stream add " + m.name, s);
   if (Status s = streams::validate_name(m.name); !s) return fail(s.message());
   if (Status s = streams::validate_spec(m.spec); !s) return fail(s.message());
   const std::int64_t now = clock::wall_ms();
@@ -152,6 +168,8 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
 proto::Reply Controller::stream_action(const auth::Caller& c, const proto::StreamAction& m) {
   auto s = store_.find_stream(m.ref);
   if (!s) return fail("no stream " + text::for_people(m.ref));
+  if (Status st = auth::may(c, auth::Act::kStreamChange, s->owner); !st)
+    return refuse(c, "stream " + m.action + " " + s->name, st);
   logger()->info("stream_{} stream={} by={}", text::for_people(m.action), s->id, c.user);
   lifecycle::Event e;
   if (m.action == "start") {
@@ -182,9 +200,11 @@ proto::Reply Controller::stream_action(const auth::Caller& c, const proto::Strea
   }
 }
 
-std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, const proto::StreamLogs& m) {
+std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, const auth::Caller& c,
+                                                    const proto::StreamLogs& m) {
   auto s = store_.find_stream(m.ref);
   if (!s) return fail("no stream " + text::for_people(m.ref));
+  if (Status st = auth::may(c, auth::Act::kStreamLogs, s->owner); !st) return refuse(c, "stream logs " + s->name, st);
   const std::int64_t tail = std::clamp<std::int64_t>(m.tail, 1, 10000);
   const auto* a = registry_.find(s->agent);
   if (s->holds_process() && a && a->connected) {
@@ -230,7 +250,10 @@ void Controller::expire_log_requests(std::int64_t now) {
   }
 }
 
-proto::Reply Controller::agent_action(const proto::AgentAction& m) {
+proto::Reply Controller::agent_action(const auth::Caller& caller, const proto::AgentAction& m) {
+  if (Status st = auth::may(caller, auth::Act::kAgentManage); !st)
+    return refuse(caller, "agent " + m.action + " " + m.name, st);
+  if (m.action == "revoke") return agent_revoke(caller, m.name);
   auto* a = registry_.find(m.name);
   if (a == nullptr) return fail("no agent " + text::for_people(m.name));
   if (m.action == "stop-unknown") return stop_unknown_runs(*a);
@@ -242,7 +265,7 @@ proto::Reply Controller::agent_action(const proto::AgentAction& m) {
     return ok_line(m.name + " is testing its encoders again; `ffleet agent ls` shows the result");
   }
   if (m.action != "drain" && m.action != "resume")
-    return fail("unknown action " + text::for_people(m.action) + " (drain, resume, detect, stop-unknown)");
+    return fail("unknown action " + text::for_people(m.action) + " (drain, resume, detect, stop-unknown, revoke)");
   const bool drain = m.action == "drain";
   if (Status st = store_.set_agent_draining(m.name, drain); !st) return fail("cannot store the change: " + st.message());
   a->drain_requested = drain;
@@ -288,12 +311,13 @@ proto::Reply Controller::limits_show() {
   return r;
 }
 
-proto::Reply Controller::limits_set(const proto::LimitsSet& m) {
+proto::Reply Controller::limits_set(const auth::Caller& c, const proto::LimitsSet& m) {
+  if (Status st = auth::may(c, auth::Act::kLimitsSet); !st) return refuse(c, "limits set", st);
   if (m.global < -1 || m.per_user < -1 || m.target_max < -1) return fail("limits must be 0 or more");
   if (!m.target_user.empty() && m.target_max < 0) return fail("--user needs --max");
   if (m.target_max >= 0 && m.target_user.empty()) return fail("--max needs --user");
   if (!m.target_user.empty())
-    if (auto c = auth::identify(m.target_user, ""); !c) return fail(c.error());
+    if (Status st = auth::check_user_name(m.target_user); !st) return fail(st.message());
   store::Transaction tx(store_.db());
   Status st = Status::ok();
   if (m.global >= 0) st = store_.set_limit("global", m.global);

@@ -45,6 +45,7 @@ Controller::Controller(Options opts, store::Store store)
 }
 
 Result<std::string> Controller::bind() {
+  if (Status s = setup_security(); !s) return Result<std::string>::failure(s.message());
   try {
     sock_.bind(opts_.listen);
   } catch (const zmq::error_t& e) {
@@ -92,6 +93,8 @@ int Controller::run() {
     registry_.remember(a.name, info, a.draining, started_ms_ + opts_.restart_grace_ms, a.last_seen_ms);
   }
   std::vector<zmq::pollitem_t> items = {{sock_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, signals::fd(), ZMQ_POLLIN, 0}};
+  // The ZAP handler answers handshakes (with --key), between turns.
+  if (secure()) items.push_back({zap_.handle(), 0, ZMQ_POLLIN, 0});
   std::int64_t planned_wake = clock::steady_ms();
   while (exit_code_ < 0) {
     const std::int64_t before = clock::steady_ms();
@@ -117,6 +120,7 @@ int Controller::run() {
         exit_code_ = kExitOk;
       }
     }
+    if (secure()) on_zap();
     receive(now);
     begin_turn();
     serve_agents();
@@ -139,10 +143,12 @@ int Controller::run() {
         exit_code_ = kExitStoreLost;
       }
     }
+    security_housekeeping(done);
     if (done >= stats_.next_log_ms) {
       if (stats_.turns > 0)
-        logger()->debug("loop_stats turns={} max_lag_ms={} max_turn_ms={} busy_replies={} send_failures={}", stats_.turns,
-                        stats_.max_lag_ms, stats_.max_turn_ms, stats_.busy_replies, stats_.send_failures);
+        logger()->debug("loop_stats turns={} max_lag_ms={} max_turn_ms={} busy_replies={} send_failures={} bad_frames={}",
+                        stats_.turns, stats_.max_lag_ms, stats_.max_turn_ms, stats_.busy_replies, stats_.send_failures,
+                        stats_.bad_frames);
       stats_ = LoopStats{};
       stats_.next_log_ms = done + 10000;
     }

@@ -27,6 +27,9 @@
 #include <zmq.hpp>
 
 #include "auth/caller.hpp"
+#include "auth/directory.hpp"
+#include "auth/policy.hpp"
+#include "ffleet/common/curve.hpp"
 #include "ffleet/common/codec.hpp"
 #include "ffleet/common/zmq_io.hpp"
 #include "lifecycle/lifecycle.hpp"
@@ -134,22 +137,44 @@ class Controller {
 
   // scheduling.cpp
   void fire_schedules(std::int64_t now_wall);
-  proto::Reply stream_schedule(const proto::StreamSchedule& m);
+  proto::Reply stream_schedule(const auth::Caller& c, const proto::StreamSchedule& m);
 
   // cli_requests.cpp
   proto::Reply stream_add(const auth::Caller& c, const proto::StreamAdd& m);
   proto::Reply stream_action(const auth::Caller& c, const proto::StreamAction& m);
-  std::optional<proto::Reply> stream_logs(const wire::Envelope& env, const proto::StreamLogs& m);
-  proto::Reply agent_action(const proto::AgentAction& m);
-  proto::Reply stream_list(const proto::StreamList& m);
-  proto::Reply stream_show(const proto::StreamShow& m);
+  std::optional<proto::Reply> stream_logs(const wire::Envelope& env, const auth::Caller& c, const proto::StreamLogs& m);
+  proto::Reply agent_action(const auth::Caller& c, const proto::AgentAction& m);
+  proto::Reply stream_list(const auth::Caller& c, const proto::StreamList& m);
+  proto::Reply stream_show(const auth::Caller& c, const proto::StreamShow& m);
   proto::Reply stop_unknown_runs(registry::Agent& a);
-  proto::Reply limits_set(const proto::LimitsSet& m);
+  proto::Reply limits_set(const auth::Caller& c, const proto::LimitsSet& m);
   proto::Reply limits_show();
   void expire_log_requests(std::int64_t now);
 
+  // security.cpp: keys, the ZAP handler, rate caps, who may connect
+  Status setup_security();
+  bool secure() const { return keys_.has_value(); }
+  void reload_directory();
+  void on_zap();
+  // False (and counted) when `peer` sends agent messages faster than allowed.
+  bool agent_rate_ok(const std::string& peer, std::int64_t now, std::size_t bytes);
+  void security_housekeeping(std::int64_t now);
+  // Whether the connection's key is agent `name`'s (always, without keys).
+  Status agent_key_allows(const wire::Envelope& env, const std::string& name);
+  void deny_agent(const wire::Envelope& env, const std::string& why);
+  Result<auth::Caller> caller_of(const wire::Envelope& env, const std::string& claimed);
+  proto::Reply refuse(const auth::Caller& c, const std::string& what, const Status& why);
+  proto::Reply user_add(const auth::Caller& c, const proto::UserAdd& m);
+  proto::Reply user_remove(const auth::Caller& c, const proto::UserRemove& m);
+  proto::Reply user_list(const auth::Caller& c);
+  proto::Reply agent_allow(const auth::Caller& c, const proto::AgentAllow& m);
+  proto::Reply agent_revoke(const auth::Caller& c, const std::string& name);
+
   // views.cpp
-  proto::StreamView view(const StreamRow& s, bool with_runs, std::int64_t max_runs = 0);
+  // `details`: inputs and outputs shown (masked unless `reveal`); without,
+  // they are left out (another user's stream).
+  proto::StreamView view(const StreamRow& s, bool with_runs, std::int64_t max_runs = 0, bool details = true,
+                         bool reveal = false);
   proto::AgentView agent_view(const registry::Agent& a, const std::map<std::string, std::int64_t>& active);
 
   Options opts_;
@@ -157,6 +182,23 @@ class Controller {
   registry::Registry registry_;
   zmq::context_t ctx_;
   zmq::socket_t sock_;
+  // With --key: our key pair, the ZAP handler's socket, who may connect.
+  std::optional<curve::KeyPair> keys_;
+  zmq::socket_t zap_;
+  auth::Directory directory_;
+  struct Bucket {
+    double messages = 0;
+    double bytes = 0;
+    std::int64_t last_ms = 0;
+  };
+  std::map<std::string, Bucket> buckets_;  // agent messages per peer
+  struct SecurityStats {
+    std::int64_t denied = 0;           // connections refused by the ZAP handler
+    std::int64_t denied_messages = 0;  // messages whose key may not send them
+    std::int64_t rate_dropped = 0;
+    std::int64_t runs_trimmed = 0;     // run reports beyond the cap per message
+    std::int64_t next_log_ms = 0;
+  } security_stats_;
   std::uint64_t next_id_ = 1;
   std::int64_t started_ms_ = 0;
   std::int64_t next_tick_ms_ = 0;
@@ -186,6 +228,7 @@ class Controller {
     std::int64_t turns = 0;
     std::int64_t busy_replies = 0;
     std::int64_t send_failures = 0;
+    std::int64_t bad_frames = 0;
     std::int64_t next_log_ms = 0;
   } stats_;
   // When StartRun/StopRun was last sent per stream; only streams in starting

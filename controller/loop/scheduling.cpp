@@ -5,6 +5,7 @@
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/timeparse.hpp"
+#include "ffleet/common/text.hpp"
 #include "loop/controller.hpp"
 #include "loop/replies.hpp"
 #include "schedule/schedule.hpp"
@@ -37,9 +38,11 @@ void Controller::fire_schedules(std::int64_t now) {
   }
 }
 
-proto::Reply Controller::stream_schedule(const proto::StreamSchedule& m) {
+proto::Reply Controller::stream_schedule(const auth::Caller& c, const proto::StreamSchedule& m) {
   auto s = store_.find_stream(m.ref);
-  if (!s) return fail("no stream " + m.ref);
+  if (!s) return fail("no stream " + text::for_people(m.ref));
+  if (Status st = auth::may(c, auth::Act::kStreamChange, s->owner); !st)
+    return refuse(c, "stream schedule " + s->name, st);
   const std::int64_t now = clock::wall_ms();
   proto::StreamSpec spec = s->spec;
   spec.start_at_ms = m.clear ? 0 : m.start_at_ms;

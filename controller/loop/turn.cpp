@@ -53,17 +53,28 @@ bool from_agent(proto::MsgType t) {
 
 void Controller::receive(std::int64_t now) {
   for (int i = 0; i < kMaxReadPerTurn; ++i) {
-    auto frames = zio::try_recv(sock_);
+    std::string key;
+    auto frames = zio::try_recv(sock_, &key);
     if (!frames) break;
     auto parsed = wire::parse(std::move(*frames), true);
     if (auto* fe = std::get_if<wire::FrameError>(&parsed)) {
-      logger()->warn("message_dropped peer={} code={} error=\"{}\"", wire::peer_label(fe->peer), fe->code,
-                     text::for_people(fe->message));
-      if (!fe->peer.empty()) send_to(fe->peer, proto::ErrorMsg{fe->code, fe->message});
+      // Garbage is logged, a few times per period (a flood of it must not
+      // flood the log), and answered only when it is an ffleet peer of
+      // another version, which can use the answer.
+      ++stats_.bad_frames;
+      logger()->log(stats_.bad_frames <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
+                    "message_dropped peer={} code={} error=\"{}\"", wire::peer_label(fe->peer), fe->code,
+                    text::for_people(fe->message));
+      if (!fe->peer.empty() && fe->code == proto::err::kVersion) send_to(fe->peer, proto::ErrorMsg{fe->code, fe->message});
       continue;
     }
     auto& env = std::get<wire::Envelope>(parsed);
+    env.key = std::move(key);
     if (from_agent(env.type())) {
+      // A flood from one peer is dropped here, before it costs any work.
+      // With keys, one bucket per key: a peer cannot get a fresh allowance by
+      // reconnecting under another routing id.
+      if (!agent_rate_ok(secure() && !env.key.empty() ? env.key : env.peer, now, env.body.size())) continue;
       // Liveness counts when a message arrives, not when it is handled.
       if (auto* a = registry_.by_peer(env.peer)) {
         a->last_heard_ms = now;
@@ -204,7 +215,7 @@ bool Controller::send_or_defer(Outgoing o) {
   }
   ++stats_.send_failures;
   // A client that went away, or one that reads nothing while asking more.
-  logger()->log(stats_.send_failures <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::debug,
+  logger()->log(stats_.send_failures <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
                 "send_failed peer={} answer={} error=\"{}\"", wire::peer_label(o.peer), o.client_msg_id != 0,
                 s.message() == zio::kWouldBlock ? "the peer reads nothing and its backlog is full" : s.message());
   return false;

@@ -8,7 +8,8 @@
 
 namespace ffleet::controller {
 
-proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int64_t max_runs) {
+proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int64_t max_runs, bool details,
+                                   bool reveal) {
   proto::StreamView v;
   v.id = s.id;
   v.name = s.name;
@@ -21,9 +22,13 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int6
   v.last_error = s.last_error;
   v.waiting_for = s.waiting_for;
   v.spec = s.spec;
+  if (!details) {
+    v.spec.inputs.clear();
+    v.spec.outputs.clear();
+  }
   // Paths are bytes: shown escaped (a file name need not be UTF-8).
-  for (auto& o : v.spec.outputs) o = text::for_people(redact::url(o));
-  for (auto& i : v.spec.inputs) i = text::for_people(redact::url(i));
+  for (auto& o : v.spec.outputs) o = text::for_people(reveal ? o : redact::url(o));
+  for (auto& i : v.spec.inputs) i = text::for_people(reveal ? i : redact::url(i));
   v.created_at_ms = s.created_at_ms;
   v.updated_at_ms = s.updated_at_ms;
   if (const auto* a = registry_.find(s.agent); a && s.holds_process()) {

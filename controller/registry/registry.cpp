@@ -80,6 +80,16 @@ std::vector<std::string> Registry::expire(std::int64_t now_ms, std::int64_t lost
   return lost;
 }
 
+bool Registry::disconnect(const std::string& name) {
+  Agent* a = find(name);
+  if (a == nullptr || !a->connected) return false;
+  a->connected = false;
+  a->loss_pending = false;
+  by_peer_.erase(a->peer);
+  a->runs.clear();
+  return true;
+}
+
 std::vector<Agent*> Registry::settle(std::int64_t now_ms) {
   std::vector<Agent*> out;
   for (auto& [n, a] : agents_) {

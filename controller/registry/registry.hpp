@@ -30,6 +30,7 @@ struct Agent {
   std::int64_t last_heard_ms = 0;   // steady clock
   std::int64_t last_seen_wall_ms = 0;
   std::int64_t grace_until_ms = 0;  // steady clock: not declared lost before this
+  std::int64_t last_reconciled_ms = 0;  // heartbeats closer than half an interval are not reconciled again
   bool loss_pending = false;        // known from before a restart, not back yet
   // Registered after a restart without every run the database placed on this
   // name: a second process under the name (a misconfigured host) may have
@@ -73,6 +74,9 @@ class Registry {
   // (and past its grace), and every agent known from before a restart that
   // did not come back within its grace; returns their names.
   std::vector<std::string> expire(std::int64_t now_ms, std::int64_t lost_after_ms);
+  // Ends a connected agent's session now (its key was revoked): it is lost.
+  // Returns whether it was connected.
+  bool disconnect(const std::string& name);
   // Agents whose provisional registration ended by `now`: settled from here.
   std::vector<Agent*> settle(std::int64_t now_ms);
   std::vector<const Agent*> all() const;

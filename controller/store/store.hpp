@@ -89,7 +89,15 @@ class Store {
   Status set_limit(const std::string& scope, std::int64_t value);
   std::map<std::string, std::int64_t> limits();
 
-  // Counts of what a read returned that did not decode (never expected).
+  // Who may connect (store/principals.cpp). Adding a name or a key that is
+  // taken is an error naming it; removing returns whether there was one.
+  Status add_user(const UserRow& u);
+  Result<bool> remove_user(const std::string& name);
+  std::vector<UserRow> users();
+  // Allowing an agent that is allowed already replaces its key (a rotation).
+  Status allow_agent(const AgentKeyRow& a);
+  Result<bool> revoke_agent(const std::string& name);
+  std::vector<AgentKeyRow> agent_keys();
 
  private:
   Store(Db db, std::string path, int lock_fd, const StoreOptions& opts)

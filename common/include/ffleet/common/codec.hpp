@@ -186,6 +186,7 @@ template <class M> Result<M> decode_body(std::string_view bytes) {
 // One received message: header decoded, body still bytes (decoded by type).
 struct Envelope {
   std::string peer;  // ROUTER routing id; empty on DEALER sockets
+  std::string key;   // the connection's public key (Z85) when links are CURVE, else ""
   Header header;
   std::string body;
   MsgType type() const { return static_cast<MsgType>(header.type); }

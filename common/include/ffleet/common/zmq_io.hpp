@@ -20,7 +20,8 @@ inline constexpr const char* kWouldBlock = "send would block";
 // Never blocks: a full queue or an unroutable peer is an error value.
 Status send(zmq::socket_ref s, const std::vector<std::string>& frames, const std::string& peer = {});
 
-// One whole multipart message if one is waiting, else nullopt.
-std::optional<std::vector<std::string>> try_recv(zmq::socket_ref s);
+// One whole multipart message if one is waiting, else nullopt. With
+// `user_id`, also the connection's ZAP User-Id ("" when it has none).
+std::optional<std::vector<std::string>> try_recv(zmq::socket_ref s, std::string* user_id = nullptr);
 
 }  // namespace ffleet::zio

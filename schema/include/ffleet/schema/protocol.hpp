@@ -53,6 +53,10 @@ enum class MsgType : std::uint32_t {
   LimitsShow = 47,
   LimitsSet = 48,
   StreamSchedule = 49,
+  UserAdd = 50,
+  UserRemove = 51,
+  UserList = 52,
+  AgentAllow = 53,
   Reply = 60,
 };
 
@@ -68,6 +72,9 @@ inline constexpr std::string_view kUnsupported = "unsupported";
 inline constexpr std::string_view kDuplicateName = "duplicate_name";
 // The controller could not store a change; nothing was changed.
 inline constexpr std::string_view kStore = "store";
+// The connection's key may not do this (an agent's name not bound to its key,
+// a revoked key, a person's key sending an agent's messages).
+inline constexpr std::string_view kDenied = "denied";
 }  // namespace err
 
 struct Header {
@@ -437,11 +444,13 @@ struct StreamShow {
   std::string user;
   std::string ref;
   std::int64_t runs = 0;  // the latest N runs (0: the controller's default)
+  bool reveal = false;    // inputs and outputs unmasked (the owner or an admin only)
 };
 template <class V> void describe(V& v, StreamShow& m) {
   v.req("user", m.user);
   v.req("ref", m.ref);
   v.opt("runs", m.runs);
+  v.opt("reveal", m.reveal);
 }
 
 struct StreamLogs {
@@ -520,7 +529,70 @@ template <class V> void describe(V& v, LimitsSet& m) {
   v.opt("target_max", m.target_max);
 }
 
+// Admins only: who may connect when links are CURVE. Keys are public keys
+// (Z85); no secret ever crosses the wire.
+struct UserAdd {
+  static constexpr MsgType kType = MsgType::UserAdd;
+  std::string user;
+  std::string name;
+  std::string role;  // admin | operator | user
+  std::string public_key;
+};
+template <class V> void describe(V& v, UserAdd& m) {
+  v.req("user", m.user);
+  v.req("name", m.name);
+  v.req("role", m.role);
+  v.req("public_key", m.public_key);
+}
+
+struct UserRemove {
+  static constexpr MsgType kType = MsgType::UserRemove;
+  std::string user;
+  std::string name;
+};
+template <class V> void describe(V& v, UserRemove& m) {
+  v.req("user", m.user);
+  v.req("name", m.name);
+}
+
+struct UserList {
+  static constexpr MsgType kType = MsgType::UserList;
+  std::string user;
+};
+template <class V> void describe(V& v, UserList& m) { v.req("user", m.user); }
+
+// Lets the agent of this name connect with this key (replacing a key it had);
+// `agent revoke` is AgentAction "revoke".
+struct AgentAllow {
+  static constexpr MsgType kType = MsgType::AgentAllow;
+  std::string user;
+  std::string name;
+  std::string public_key;
+};
+template <class V> void describe(V& v, AgentAllow& m) {
+  v.req("user", m.user);
+  v.req("name", m.name);
+  v.req("public_key", m.public_key);
+}
+
 // ---- Views the controller sends back to the CLI ----
+
+struct UserView {
+  std::string name;
+  std::string kind;  // user | agent
+  std::string role;  // admin | operator | user ("" for agents)
+  std::string key;   // the public key's first characters
+  std::string source;  // "database" or "admin key file PATH"
+  std::int64_t created_at_ms = 0;
+};
+template <class V> void describe(V& v, UserView& m) {
+  v.req("name", m.name);
+  v.req("kind", m.kind);
+  v.opt("role", m.role);
+  v.opt("key", m.key);
+  v.opt("source", m.source);
+  v.opt("created_at_ms", m.created_at_ms);
+}
 
 struct RunView {
   std::int64_t attempt = 0;
@@ -669,6 +741,9 @@ struct Reply {
   std::vector<std::string> lines;
   LimitsView limits;
   bool more = false;  // StreamList: another page follows
+  std::vector<UserView> users;  // UserList
+  std::string user;             // who the controller took the caller for
+  std::string role;
 };
 template <class V> void describe(V& v, Reply& m) {
   v.req("ok", m.ok);
@@ -679,6 +754,9 @@ template <class V> void describe(V& v, Reply& m) {
   v.opt("lines", m.lines);
   v.opt("limits", m.limits);
   v.opt("more", m.more);
+  v.opt("users", m.users);
+  v.opt("user", m.user);
+  v.opt("role", m.role);
 }
 
 }  // namespace ffleet::proto
