@@ -10,18 +10,23 @@ DEB_PACKAGES := build-essential cmake pkg-config \
   libtomlplusplus-dev nlohmann-json3-dev \
   ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3
 
-.PHONY: all deps build test unit chaos leaks demo bench clean fuzz-deps fuzz-build fuzz
+.PHONY: all deps build test unit chaos leaks demo bench clean fuzz-deps fuzz-build fuzz-build-only fuzz
 
 all: build
 
-# Installs only what is missing, so a second run costs a dpkg query.
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+# Installs only what is missing (one apt-get for all of it), so a second run
+# costs a dpkg query.
+define install_missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "make: missing packages (run as root to install): $$missing" >&2; exit 1; fi; \
 	  echo "installing: $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_PACKAGES))
 	@# The packaged nginx service is not ours: tests start their own nginx.
 	@systemctl disable --now nginx >/dev/null 2>&1 || true
 
@@ -33,13 +38,22 @@ build: deps
 	cp build/release/bin/ffleet-controller build/release/bin/ffleet-agent build/release/bin/ffleet build/bin/
 
 # Unit and integration tests against an AddressSanitizer + UBSan build.
-test: deps
-	cmake --preset asan >/dev/null
-	cmake --build --preset asan -j$(JOBS)
-	ctest --test-dir build/asan -L unit -j$(JOBS) --output-on-failure
-	ctest --test-dir build/asan -L integration --output-on-failure
-	@# A short pass of every fuzz target (about 1 min plus the clang build).
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+# The fuzz targets are built at the lowest CPU priority while the ASan build
+# and the tests run (the integration tests mostly wait on processes and
+# clocks), so the short fuzz pass at the end costs little more than its run.
+test:
+	$(call install_missing,$(DEB_PACKAGES) $(FUZZ_DEB_PACKAGES))
+	@systemctl disable --now nginx >/dev/null 2>&1 || true
+	mkdir -p build
+	( nice -n 19 $(MAKE) --no-print-directory fuzz-build-only > build/fuzz-build.log 2>&1; echo $$? > build/fuzz-build.rc ) & \
+	  cmake --preset asan >/dev/null && \
+	  cmake --build --preset asan -j$(JOBS) && \
+	  ctest --test-dir build/asan -L unit -j$(JOBS) --output-on-failure && \
+	  ctest --test-dir build/asan -L integration --output-on-failure; \
+	  rc=$$?; wait; exit $$rc
+	@if [ "$$(cat build/fuzz-build.rc)" != 0 ]; then tail -40 build/fuzz-build.log; echo "make: the fuzz build failed" >&2; exit 1; fi
+	@# A short pass of every fuzz target.
+	tests/fuzz/run.sh -b build/fuzz -t $(FUZZ_TEST_SECONDS) -j $(FUZZ_JOBS)
 
 unit: deps
 	cmake --preset asan >/dev/null
@@ -78,14 +92,11 @@ FUZZ_JOBS ?= 2
 FUZZ_DEB_PACKAGES := clang-14 libclang-rt-14-dev
 
 fuzz-deps:
-	@missing=$$(for p in $(FUZZ_DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" != 0 ]; then echo "make: missing packages (run as root to install): $$missing" >&2; exit 1; fi; \
-	  echo "installing: $$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	$(call install_missing,$(FUZZ_DEB_PACKAGES))
 
-fuzz-build: deps fuzz-deps
+fuzz-build: deps fuzz-deps fuzz-build-only
+
+fuzz-build-only:
 	cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DFFLEET_FUZZ=ON -DFFLEET_TESTS=OFF >/dev/null
 	cmake --build build/fuzz --target ffleet_fuzzers -j$(JOBS)
 

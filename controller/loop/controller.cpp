@@ -94,6 +94,7 @@ int Controller::run() {
   }
   std::vector<zmq::pollitem_t> items = {{sock_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, signals::fd(), ZMQ_POLLIN, 0}};
   // The ZAP handler answers handshakes (with --key), between turns.
+  items.push_back({monitor_.handle(), 0, ZMQ_POLLIN, 0});
   if (secure()) items.push_back({zap_.handle(), 0, ZMQ_POLLIN, 0});
   std::int64_t planned_wake = clock::steady_ms();
   while (exit_code_ < 0) {
@@ -120,6 +121,7 @@ int Controller::run() {
         exit_code_ = kExitOk;
       }
     }
+    on_monitor();
     if (secure()) on_zap();
     receive(now);
     begin_turn();

@@ -156,6 +156,8 @@ class Controller {
   bool secure() const { return keys_.has_value(); }
   void reload_directory();
   void on_zap();
+  // Connection events of the ROUTER (accepted, dropped, failed handshakes), counted.
+  void on_monitor();
   // False (and counted) when `peer` sends agent messages faster than allowed.
   bool agent_rate_ok(const std::string& peer, std::int64_t now, std::size_t bytes);
   void security_housekeeping(std::int64_t now);
@@ -185,6 +187,7 @@ class Controller {
   // With --key: our key pair, the ZAP handler's socket, who may connect.
   std::optional<curve::KeyPair> keys_;
   zmq::socket_t zap_;
+  zmq::socket_t monitor_;
   auth::Directory directory_;
   struct Bucket {
     double messages = 0;
@@ -197,6 +200,9 @@ class Controller {
     std::int64_t denied_messages = 0;  // messages whose key may not send them
     std::int64_t rate_dropped = 0;
     std::int64_t runs_trimmed = 0;     // run reports beyond the cap per message
+    std::int64_t accepted = 0;         // connections, from the socket monitor
+    std::int64_t disconnected = 0;     // closed by a peer or by libzmq (a frame over ZMQ_MAXMSGSIZE)
+    std::int64_t handshakes_failed = 0;
     std::int64_t next_log_ms = 0;
   } security_stats_;
   std::uint64_t next_id_ = 1;

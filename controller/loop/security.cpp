@@ -4,6 +4,8 @@
 // Policy (which role may do what) is auth/policy.hpp; this is the plumbing.
 #include <sys/resource.h>
 
+#include <cstring>
+
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/curve.hpp"
 #include "ffleet/common/log.hpp"
@@ -50,6 +52,14 @@ Status Controller::setup_security() {
     ::setrlimit(RLIMIT_NOFILE, &rl);
   }
   sock_.set(zmq::sockopt::handshake_ivl, kHandshakeMs);
+  // libzmq drops a connection that sends a frame over ZMQ_MAXMSGSIZE or fails
+  // its handshake without telling the socket's user: its monitor counts them.
+  zmq_socket_monitor(sock_.handle(), "inproc://ffleet-controller-monitor",
+                     ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+  monitor_ = zmq::socket_t(ctx_, zmq::socket_type::pair);
+  monitor_.set(zmq::sockopt::linger, 0);
+  monitor_.connect("inproc://ffleet-controller-monitor");
   if (opts_.key.empty()) {
     if (!curve::loopback_endpoint(opts_.listen) && !opts_.insecure)
       return Status::error("refusing to listen on " + opts_.listen +
@@ -112,6 +122,21 @@ void Controller::on_zap() {
   }
 }
 
+void Controller::on_monitor() {
+  for (int i = 0; i < 10000; ++i) {
+    auto f = zio::try_recv(monitor_);
+    if (!f) return;
+    if (f->empty() || (*f)[0].size() < 2) continue;
+    std::uint16_t event = 0;
+    std::memcpy(&event, (*f)[0].data(), sizeof event);
+    switch (event) {
+      case ZMQ_EVENT_ACCEPTED: ++security_stats_.accepted; break;
+      case ZMQ_EVENT_DISCONNECTED: ++security_stats_.disconnected; break;
+      default: ++security_stats_.handshakes_failed; break;
+    }
+  }
+}
+
 bool Controller::agent_rate_ok(const std::string& peer, std::int64_t now, std::size_t bytes) {
   auto& b = buckets_[peer];
   if (b.last_ms == 0) {
@@ -137,10 +162,12 @@ bool Controller::agent_rate_ok(const std::string& peer, std::int64_t now, std::s
 
 void Controller::security_housekeeping(std::int64_t now) {
   if (now < security_stats_.next_log_ms) return;
-  if (security_stats_.denied + security_stats_.rate_dropped + security_stats_.runs_trimmed > 0)
-    logger()->info("security_stats refused_connections={} denied_messages={} rate_dropped={} runs_trimmed={}",
-                   security_stats_.denied, security_stats_.denied_messages, security_stats_.rate_dropped,
-                   security_stats_.runs_trimmed);
+  const auto& st = security_stats_;
+  if (st.denied + st.rate_dropped + st.runs_trimmed + st.handshakes_failed > 0)
+    logger()->info("security_stats connections_accepted={} connections_dropped={} handshakes_failed={} "
+                   "refused_keys={} denied_messages={} rate_dropped={} reports_trimmed_or_dropped={}",
+                   st.accepted, st.disconnected, st.handshakes_failed, st.denied, st.denied_messages, st.rate_dropped,
+                   st.runs_trimmed);
   // Buckets of peers silent for a period are forgotten: the map stays as
   // small as the set of live peers.
   for (auto it = buckets_.begin(); it != buckets_.end();)
