@@ -153,6 +153,24 @@ class Secrets(unittest.TestCase):
             self.assertIn("database_mode_fixed", log)
             self.assertIn("0644", log)
 
+    def test_the_harness_finds_a_registered_secret(self):
+        # The check at close is what guards every other test: it must see a
+        # secret in a log file and in a CLI output, and not in the database.
+        with Cluster("scan") as c:
+            k = token("scankey")
+            with open(c.path("agent-x.log"), "w") as f:
+                f.write(f"line one\nffmpeg | Output #0, flv, to 'rtmp://h/live/{k}':\n")
+            with open(c.db, "w") as f:
+                f.write(k)
+            c.cli_outputs.append((["stream", "show", "s"], f"outputs: rtmp://h/live/{k}\n", ""))
+            found = c.secret_leaks()
+            self.assertEqual(len(found), 2, found)
+            self.assertTrue(found[0].startswith("agent-x.log:2: "), found)
+            self.assertIn("ffleet stream show s (stdout line 1)", found[1])
+            self.assertFalse(any(k in x for x in found), "the report shows the secret itself")
+            os.unlink(c.path("agent-x.log"))
+            c.cli_outputs.clear()
+
 
 if __name__ == "__main__":
     main()
