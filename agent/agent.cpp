@@ -15,6 +15,7 @@
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/signals.hpp"
 #include "ffleet/common/text.hpp"
+#include "host/proc_mounts.hpp"
 
 namespace ffleet::agent {
 namespace {
@@ -78,6 +79,8 @@ Status Agent::init() {
     return Status::error("ffmpeg " + opts_.ffmpeg + " is not an executable file");
   }
   if (Status s = prepare_work_dir(opts_.work_dir); !s) return s;
+  // ffmpeg's command line holds the stream's URLs, keys included.
+  if (const std::string w = host::hidepid_warning(); !w.empty()) logger()->warn("proc_not_hidden why=\"{}\"", w);
 
   // Before the loop: nothing waits on us yet, and the deadlines bound it.
   const auto t0 = clock::steady_ms();

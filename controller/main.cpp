@@ -1,6 +1,8 @@
 // ffleet-controller: see loop/controller.hpp. Exit codes: 0 after SIGTERM or
 // SIGINT, 2 usage, 3 start-up failure (database, listen address), 5 the
 // database file was deleted or replaced while running.
+#include <sys/stat.h>
+
 #include <cstdio>
 
 #include "ffleet/common/log.hpp"
@@ -20,6 +22,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   auto log = ffleet::log::get("controller");
+  // Nothing the controller creates is for others: the database, its WAL and
+  // SHM, SQLite's journals and temp files hold stream keys in clear.
+  ::umask(077);
   store::StoreOptions so;
   so.run_history = o.run_history;
   so.schedule_history = o.schedule_history;

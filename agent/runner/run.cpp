@@ -48,7 +48,28 @@ Status write_private_file(const std::string& path, const std::string& text) {
 std::string stderr_line_for_people(const std::string& raw, const std::vector<std::string>& secrets) {
   // Short enough that a tail of a few hundred lines stays small on the wire.
   constexpr std::size_t kMaxLine = 1000;
-  return text::truncate_utf8(text::for_people(redact::scrub(raw, secrets)), kMaxLine);
+  // The stream's own secrets wherever they show, then any URL ffmpeg prints
+  // in another form (an HLS segment, a redirect, the tee muxer's list).
+  return text::truncate_utf8(text::for_people(redact::for_error(redact::scrub(raw, secrets))), kMaxLine);
+}
+
+std::vector<std::string> secrets_of_spec(const proto::StreamSpec& spec) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& u) {
+    for (auto& s : redact::secrets_of(u)) {
+      // As the tee muxer's slave list escapes it, which ffmpeg prints.
+      std::string escaped;
+      for (char c : s) {
+        if (c == '|' || c == '[' || c == ']' || c == '\\') escaped.push_back('\\');
+        escaped.push_back(c);
+      }
+      if (escaped != s) out.push_back(std::move(escaped));
+      out.push_back(std::move(s));
+    }
+  };
+  for (const auto& o : spec.outputs) add(o);
+  for (const auto& i : spec.inputs) add(i);
+  return out;
 }
 
 Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunConfig& cfg, std::int64_t now_ms,
@@ -62,10 +83,7 @@ Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunCon
   r->name_ = cmd.name;
   r->cfg_ = cfg;
   r->started_at_ms_ = now_ms;
-  for (const auto& o : cmd.spec.outputs)
-    for (auto& s : redact::secrets_of(o)) r->secrets_.push_back(std::move(s));
-  for (const auto& i : cmd.spec.inputs)
-    for (auto& s : redact::secrets_of(i)) r->secrets_.push_back(std::move(s));
+  r->secrets_ = secrets_of_spec(cmd.spec);
 
   auto inputs = cmd.spec.inputs;
   if (cmd.spec.shuffle && inputs.size() > 1) {
@@ -120,7 +138,7 @@ Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunCon
   ::fcntl(r->err_fd_, F_SETFL, O_NONBLOCK);
 
   std::string shown;
-  for (const auto& a : plan->args) shown += " " + redact::scrub(a, r->secrets_);
+  for (const auto& a : plan->args) shown += " " + redact::for_error(redact::scrub(a, r->secrets_));
   logger()->info("run_spawned stream={} run={} pid={} encoder={}", r->stream_id_, r->attempt_, r->pid_, r->encoder_);
   logger()->debug("run_argv stream={} run={} argv={}{}", r->stream_id_, r->attempt_, cfg.ffmpeg, shown);
   return r;

@@ -47,9 +47,15 @@ struct RunConfig {
 };
 
 // One line of ffmpeg's stderr as people may read it: the stream's secrets
-// masked, then valid UTF-8 with control characters escaped (ffmpeg prints
-// metadata as it finds it, Latin-1 and terminal escapes included), capped.
+// masked, then every URL in it (redact::for_error), then valid UTF-8 with
+// control characters escaped (ffmpeg prints metadata as it finds it, Latin-1
+// and terminal escapes included), capped. Every stderr line passes here
+// before it is logged, kept in the tail or sent to the controller.
 std::string stderr_line_for_people(const std::string& raw, const std::vector<std::string>& secrets);
+
+// The secrets of a stream's inputs and outputs (redact::secrets_of), each also
+// as the tee muxer's slave list escapes it: what to scrub from its lines.
+std::vector<std::string> secrets_of_spec(const proto::StreamSpec& spec);
 
 class Run {
  public:

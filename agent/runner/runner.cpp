@@ -3,6 +3,7 @@
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/encoders.hpp"
 #include "ffleet/common/log.hpp"
+#include "ffleet/common/redact.hpp"
 #include "ffleet/common/text.hpp"
 
 namespace ffleet::agent::runner {
@@ -108,9 +109,11 @@ void Runner::spawn(const proto::StartRun& cmd, std::int64_t now_ms, const std::s
   cfg.host = offer(clock::steady_ms());
   auto run = Run::spawn(cmd, cfg, now_ms, clock::steady_ms());
   if (!run) {
+    // A refusal may quote an input or output: masked before it is logged or sent.
+    const std::string error = redact::for_error(redact::scrub(run.error(), secrets_of_spec(cmd.spec)));
     logger()->error("run_spawn_failed stream={} run={} error=\"{}\"", cmd.stream_id, cmd.attempt,
-                    text::for_people(run.error()));
-    on_exited_(ended_without_process(cmd, "spawn_failed", run.error(), now_ms));
+                    text::for_people(error));
+    on_exited_(ended_without_process(cmd, "spawn_failed", error, now_ms));
     return;
   }
   auto& r = runs_[cmd.stream_id];

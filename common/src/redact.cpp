@@ -3,112 +3,182 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <utility>
 
 namespace ffleet::redact {
 namespace {
 
-struct Parts {
-  std::string_view scheme, userinfo, host, path, query;
-  bool ok = false;
-};
+constexpr auto npos = std::string_view::npos;
+// [begin, end) of a secret inside the text.
+using Span = std::pair<std::size_t, std::size_t>;
 
-Parts split(std::string_view u) {
-  Parts p;
-  const auto sep = u.find("://");
-  if (sep == std::string_view::npos) return p;
-  p.scheme = u.substr(0, sep);
-  std::string_view rest = u.substr(sep + 3);
-  const auto q = rest.find('?');
-  if (q != std::string_view::npos) {
-    p.query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
-  const auto slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  p.path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
-  const auto at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    p.userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-  }
-  p.host = authority;
-  p.ok = true;
-  return p;
+bool scheme_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
 }
 
-bool is_rtmp(std::string_view scheme) {
-  std::string s(scheme);
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s.rfind("rtmp", 0) == 0;
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// The start of the first URL in `text` at or after `from`: the scheme (a
+// letter, then letters, digits, + - .) before the first "://" that has one.
+// Sets `sep` to that "://"; npos if there is none.
+std::size_t find_url(std::string_view text, std::size_t from, std::size_t& sep) {
+  for (auto p = text.find("://", from); p != npos; p = text.find("://", p + 1)) {
+    std::size_t b = p;
+    while (b > from && scheme_char(text[b - 1])) --b;
+    while (b < p && !std::isalpha(static_cast<unsigned char>(text[b]))) ++b;
+    if (b < p) {
+      sep = p;
+      return b;
+    }
+  }
+  return npos;
 }
 
 bool secret_param(std::string_view name) {
-  static const std::array<std::string_view, 8> kNames = {"key", "token", "secret", "password",
-                                                         "passphrase", "pass", "streamid", "auth"};
-  std::string n(name);
-  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
-  return std::any_of(kNames.begin(), kNames.end(), [&](std::string_view k) { return n.find(k) != std::string::npos; });
+  const std::string n = lower(name);
+  // Named like a secret, yet settings anyone may see.
+  static constexpr std::array<std::string_view, 6> kPublic = {"pbkeylen", "keyint", "keyint_min", "key_frames",
+                                                              "keyframes", "passes"};
+  static constexpr std::array<std::string_view, 12> kExact = {"s",   "sig", "sid",    "cid",   "md5",   "hash",
+                                                              "jwt", "psk", "policy", "hdnts", "hdnea", "pwd"};
+  static constexpr std::array<std::string_view, 9> kWords = {"key",        "token",   "secret", "pass",    "auth",
+                                                             "sign",       "streamid", "credential", "session"};
+  if (std::find(kPublic.begin(), kPublic.end(), n) != kPublic.end()) return false;
+  if (std::find(kExact.begin(), kExact.end(), n) != kExact.end()) return true;
+  return std::any_of(kWords.begin(), kWords.end(), [&](std::string_view w) { return n.find(w) != npos; });
 }
 
-// Calls f(begin, length) for each secret span inside u.
-template <class F> void each_secret(std::string_view u, F&& f) {
-  const Parts p = split(u);
-  if (!p.ok) return;
-  auto off = [&](std::string_view part) { return static_cast<std::size_t>(part.data() - u.data()); };
-  if (!p.userinfo.empty()) {
-    const auto colon = p.userinfo.find(':');
-    if (colon != std::string_view::npos && colon + 1 < p.userinfo.size())
-      f(off(p.userinfo) + colon + 1, p.userinfo.size() - colon - 1);
+// The secrets of the URL u[b..] whose "://" is at `sep`, as spans of u, in no
+// particular order and possibly overlapping. `path_key` gets the span of the
+// path's key, if any.
+std::vector<Span> spans(std::string_view u, std::size_t b, std::size_t sep, Span* path_key) {
+  std::vector<Span> out;
+  const std::string scheme = lower(u.substr(b, sep - b));
+  const std::size_t host = sep + 3;
+  std::size_t a_end = u.find_first_of("/?#", host);
+  if (a_end == npos) a_end = u.size();
+
+  // user:password@host: the password, between the first ':' and the last '@'.
+  const std::string_view authority = u.substr(host, a_end - host);
+  if (const auto at = authority.rfind('@'); at != npos) {
+    const auto colon = authority.substr(0, at).find(':');
+    if (colon != npos && colon + 1 < at) out.emplace_back(host + colon + 1, host + at);
   }
-  if (is_rtmp(p.scheme) && !p.path.empty()) {
-    // rtmp://host/app/key: everything after the application is the stream key.
-    const auto second = p.path.find('/', 1);
-    if (second != std::string_view::npos && second + 1 < p.path.size())
-      f(off(p.path) + second + 1, p.path.size() - second - 1);
+
+  // The key in the path: the rest of the URL after the first segment.
+  Span key{npos, npos};
+  if (scheme.rfind("rtmp", 0) == 0) {
+    // As ffmpeg's rtmp protocol reads it: the path starts after the host
+    // whatever its first character, and only '/' ends the application.
+    if (a_end < u.size()) {
+      const auto slash = u.find('/', a_end + 1);
+      if (slash != npos && slash + 1 < u.size()) key = {slash + 1, u.size()};
+    }
+  } else if (scheme != "file" && a_end < u.size() && u[a_end] == '/') {
+    std::size_t p_end = u.find_first_of("?#", a_end);
+    if (p_end == npos) p_end = u.size();
+    const auto slash = u.find('/', a_end + 1);
+    if (slash != npos && slash + 1 < p_end) key = {slash + 1, u.size()};
   }
-  std::size_t i = 0;
-  while (i < p.query.size()) {
-    auto amp = p.query.find('&', i);
-    if (amp == std::string_view::npos) amp = p.query.size();
-    const std::string_view kv = p.query.substr(i, amp - i);
-    const auto eq = kv.find('=');
-    if (eq != std::string_view::npos && eq + 1 < kv.size() && secret_param(kv.substr(0, eq)))
-      f(off(p.query) + i + eq + 1, kv.size() - eq - 1);
-    i = amp + 1;
+  if (key.first != npos) out.push_back(key);
+  if (path_key != nullptr) *path_key = key;
+
+  // Key-like query parameters, after the first '?' past the host.
+  if (const auto q = u.find('?', a_end); q != npos) {
+    for (std::size_t i = q + 1;;) {
+      auto amp = u.find('&', i);
+      if (amp == npos) amp = u.size();
+      const std::string_view kv = u.substr(i, amp - i);
+      const auto eq = kv.find('=');
+      if (eq != npos && eq + 1 < kv.size() && secret_param(kv.substr(0, eq))) out.emplace_back(i + eq + 1, amp);
+      if (amp == u.size()) break;
+      i = amp + 1;
+    }
   }
+  return out;
+}
+
+// Overlapping or touching spans joined, in order.
+std::vector<Span> merged(std::vector<Span> v) {
+  std::sort(v.begin(), v.end());
+  std::vector<Span> out;
+  for (const auto& s : v) {
+    if (!out.empty() && s.first <= out.back().second) out.back().second = std::max(out.back().second, s.second);
+    else out.push_back(s);
+  }
+  return out;
 }
 
 }  // namespace
 
 std::string url(std::string_view u) {
-  std::vector<std::pair<std::size_t, std::size_t>> spans;
-  each_secret(u, [&](std::size_t b, std::size_t n) { spans.emplace_back(b, n); });
-  std::sort(spans.begin(), spans.end());
+  std::size_t sep = 0;
+  const std::size_t b = find_url(u, 0, sep);
+  if (b == npos) return std::string(u);
   std::string out;
   std::size_t pos = 0;
-  for (auto [b, n] : spans) {
-    if (b < pos) continue;
-    out.append(u.substr(pos, b - pos));
+  for (const auto& [s, e] : merged(spans(u, b, sep, nullptr))) {
+    out.append(u.substr(pos, s - pos));
     out.append(kMask);
-    pos = b + n;
+    pos = e;
   }
   out.append(u.substr(pos));
   return out;
 }
 
 std::vector<std::string> secrets_of(std::string_view u) {
+  std::size_t sep = 0;
+  const std::size_t b = find_url(u, 0, sep);
+  if (b == npos) return {};
+  Span key{npos, npos};
   std::vector<std::string> out;
-  each_secret(u, [&](std::size_t b, std::size_t n) { out.emplace_back(u.substr(b, n)); });
+  for (const auto& [s, e] : spans(u, b, sep, &key))
+    if (e > s) out.emplace_back(u.substr(s, e - s));
+  if (key.first != npos) {
+    // Pieces of the key that may be printed alone: the part before its query
+    // (ffmpeg or an RTMP server may name the stream without it), and its
+    // first segment (an HLS push names segments beside the playlist) unless
+    // short, as it would mask common words in ffmpeg's lines.
+    const std::string_view k = u.substr(key.first, key.second - key.first);
+    if (const auto q = k.find('?'); q != npos && q > 0) out.emplace_back(k.substr(0, q));
+    if (const auto seg = k.find_first_of("/?#"); seg != npos && seg >= 6) out.emplace_back(k.substr(0, seg));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
 std::string scrub(std::string text, const std::vector<std::string>& secrets) {
-  for (const auto& s : secrets) {
-    if (s.size() < 3) continue;  // masking "a" everywhere would hide more than it protects
-    for (auto p = text.find(s); p != std::string::npos; p = text.find(s, p + kMask.size()))
-      text.replace(p, s.size(), kMask);
-  }
+  std::vector<const std::string*> order;
+  for (const auto& s : secrets)
+    if (s.size() >= 3) order.push_back(&s);
+  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->size() > b->size(); });
+  for (const auto* s : order)
+    for (auto p = text.find(*s); p != std::string::npos; p = text.find(*s, p + kMask.size()))
+      text.replace(p, s->size(), kMask);
   return text;
+}
+
+std::string for_error(std::string_view text) {
+  std::string out;
+  std::size_t pos = 0;
+  for (;;) {
+    std::size_t sep = 0;
+    const std::size_t b = find_url(text, pos, sep);
+    if (b == npos) break;
+    std::size_t e = text.find_first_of(" \t\r\n\v\f\"'`<>", sep + 3);
+    if (e == npos) e = text.size();
+    while (e > sep + 3 && std::string_view(".,;:!)]}").find(text[e - 1]) != npos) --e;
+    out.append(text.substr(pos, b - pos));
+    out.append(url(text.substr(b, e - b)));
+    pos = e;
+  }
+  out.append(text.substr(pos));
+  return out;
 }
 
 }  // namespace ffleet::redact

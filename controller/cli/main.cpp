@@ -13,6 +13,7 @@
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/curve.hpp"
 #include "ffleet/common/env.hpp"
+#include "ffleet/common/redact.hpp"
 #include "ffleet/common/timeparse.hpp"
 #include "output.hpp"
 
@@ -30,8 +31,10 @@ std::string login_name() {
 // replaced rather than abort.
 constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 
+// Every error line may quote what was typed (CLI11 echoes an unexpected
+// argument, the controller a bad value): any URL in it is masked.
 int die(int code, const std::string& msg) {
-  std::fprintf(stderr, "ffleet: %s\n", msg.c_str());
+  std::fprintf(stderr, "ffleet: %s\n", redact::for_error(msg).c_str());
   return code;
 }
 

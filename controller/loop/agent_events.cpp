@@ -8,6 +8,7 @@
 
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
+#include "ffleet/common/redact.hpp"
 #include "ffleet/common/text.hpp"
 #include "loop/controller.hpp"
 #include "retry/retry.hpp"
@@ -33,9 +34,11 @@ constexpr std::size_t kMaxReportBytes = 512u << 10;
 
 double figure(double v, double max) { return std::isfinite(v) && v > 0 ? std::min(v, max) : 0.0; }
 std::int64_t figure(std::int64_t v) { return v > 0 ? v : 0; }
-// The agent made its text fit for people where it entered; here it is only
-// guarded (valid UTF-8, no raw controls), not escaped a second time.
-std::string short_text(const std::string& s) { return text::truncate_utf8(text::relayed(s), 256); }
+// The agent made its text fit for people where it entered and masked its
+// secrets; here it is only guarded (valid UTF-8, no raw controls, any URL
+// masked once more: an older agent), not escaped a second time.
+std::string relayed_masked(const std::string& s) { return text::relayed(redact::for_error(s)); }
+std::string short_text(const std::string& s) { return text::truncate_utf8(relayed_masked(s), 256); }
 
 void clean(proto::RunReport& r) {
   r.encoder = short_text(r.encoder);
@@ -61,7 +64,9 @@ void clean(proto::HostStats& h) {
 
 std::vector<std::string> clean_lines(const std::vector<std::string>& lines) {
   const auto first = lines.size() > kMaxTailLines ? lines.end() - static_cast<std::ptrdiff_t>(kMaxTailLines) : lines.begin();
-  return text::relayed(std::vector<std::string>(first, lines.end()), kMaxLineBytes);
+  std::vector<std::string> kept(first, lines.end());
+  for (auto& l : kept) l = redact::for_error(l);
+  return text::relayed(kept, kMaxLineBytes);
 }
 
 // A name is a key in the database and a word in every log line.
@@ -161,7 +166,7 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
         return;
       }
       m->reason = short_text(m->reason);
-      m->error = text::truncate_utf8(text::relayed(m->error), kMaxLineBytes);
+      m->error = text::truncate_utf8(relayed_masked(m->error), kMaxLineBytes);
       m->stderr_tail = clean_lines(m->stderr_tail);
       on_run_exited(*a, env, *m);
       return;

@@ -1,5 +1,8 @@
 // What the CLI is shown. No stream key leaves the controller: inputs and
-// outputs are masked here, the one place views are built.
+// outputs are masked here, the one place views are built, and so is every
+// text that may quote them (errors, notes, ffmpeg's lines): the agent masked
+// those already, this is the second line of defence (an older agent, a
+// message that named a URL in another form).
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/redact.hpp"
 #include "ffleet/common/text.hpp"
@@ -7,6 +10,23 @@
 #include "loop/controller.hpp"
 
 namespace ffleet::controller {
+namespace {
+
+// Text about a stream with its own secrets and any URL masked.
+struct Masker {
+  std::vector<std::string> secrets;
+  explicit Masker(const proto::StreamSpec& spec) {
+    for (const auto* list : {&spec.inputs, &spec.outputs})
+      for (const auto& u : *list)
+        for (auto& s : redact::secrets_of(u)) secrets.push_back(std::move(s));
+  }
+  std::string operator()(const std::string& t) const { return redact::for_error(redact::scrub(t, secrets)); }
+  void all(std::vector<std::string>& v) const {
+    for (auto& t : v) t = (*this)(t);
+  }
+};
+
+}  // namespace
 
 proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int64_t max_runs, bool details,
                                    bool reveal) {
@@ -19,8 +39,9 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int6
   v.pid = s.pid;
   v.encoder = s.encoder;
   v.attempt = s.attempt;
-  v.last_error = s.last_error;
-  v.waiting_for = s.waiting_for;
+  const Masker mask(s.spec);
+  v.last_error = mask(s.last_error);
+  v.waiting_for = mask(s.waiting_for);
   v.spec = s.spec;
   if (!details) {
     v.spec.inputs.clear();
@@ -37,7 +58,7 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int6
       v.rss_bytes = r->rss_bytes;
       v.fps = r->fps;
       v.speed = r->speed;
-      v.warning = r->warning;
+      v.warning = mask(r->warning);
     }
   }
   v.next_start_ms = s.next_start_ms;
@@ -46,7 +67,7 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int6
   v.retry_at_ms = s.retry_at_ms;
   if (with_runs) {
     for (const auto& n : store_.schedule_log(s.id))
-      v.schedule_notes.push_back(n.outcome + " " + timeparse::iso_local(n.occurrence_ms) + ": " + n.detail);
+      v.schedule_notes.push_back(mask(n.outcome + " " + timeparse::iso_local(n.occurrence_ms) + ": " + n.detail));
     v.runs_total = store_.run_count(s.id);
     const auto runs = store_.latest_runs(s.id, max_runs);
     for (const auto& r : runs) {
@@ -60,9 +81,12 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int6
       rv.exit_code = r.exit_code;
       rv.signal = r.signal;
       rv.reason = r.reason;
-      rv.error = r.error;
+      rv.error = mask(r.error);
       // The log of the latest run only; `stream logs` has the rest.
-      if (&r == &runs.back()) rv.stderr_tail = r.stderr_tail;
+      if (&r == &runs.back()) {
+        rv.stderr_tail = r.stderr_tail;
+        mask.all(rv.stderr_tail);
+      }
       v.runs.push_back(std::move(rv));
     }
   }

@@ -12,8 +12,10 @@
 
 #include "ffleet/common/codec.hpp"
 #include "ffleet/common/json_describe.hpp"
+#include "ffleet/common/log.hpp"
 #include "ffleet/common/text.hpp"
 #include "ffleet/schema/migrations.hpp"
+#include "store/private_files.hpp"
 
 namespace ffleet::controller::store {
 namespace {
@@ -81,6 +83,15 @@ std::string lines_json(const std::vector<std::string>& v) {
   return jsonv::to_json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+Status keep_private(const std::string& path, int fd) {
+  auto changed = make_private(path, fd);
+  if (!changed) return changed.status();
+  for (const auto& line : *changed)
+    log::get("controller.store")->warn("database_mode_fixed what=\"{}\" why=\"others could read the stream keys\"",
+                                       text::for_people(line));
+  return Status::ok();
+}
+
 int file_version(std::string_view file) {
   int v = 0;
   for (char c : file) {
@@ -105,6 +116,12 @@ Result<Store> Store::open(const std::string& path, const StoreOptions& opts) {
                                     "another --db");
     return Result<Store>::failure("cannot lock database " + path + ": " + std::strerror(e));
   }
+  // Stream keys are in clear inside: before SQLite reads a file, each is
+  // made private (see private_files.hpp), and again once WAL has made its own.
+  if (Status st = keep_private(path, fd); !st) {
+    ::close(fd);
+    return st;
+  }
   auto db = Db::open(path, opts.busy_timeout_ms);
   if (!db) {
     ::close(fd);
@@ -115,6 +132,7 @@ Result<Store> Store::open(const std::string& path, const StoreOptions& opts) {
   // acknowledge it, so nothing acknowledged is lost even on power loss.
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"})
     if (Status st = s.db_.exec(pragma); !st) return st;
+  if (Status st = keep_private(path, fd); !st) return st;
   if (Status st = s.migrate(); !st) return st;
   if (Status st = s.read_id(); !st) return st;
   return s;

@@ -3,16 +3,19 @@
 //
 // Input: any bytes, taken whole as a URL; and when it has at least 5 NULs,
 // the parts of an RTMP URL: scheme choice, user, password, host, app, stream
-// key, query (characters that would end a part are dropped from it, and
-// '?' from the key: see KNOWN BUG below).
+// key, query (characters that would end a part are dropped from it; the
+// key keeps '?', '#', '&': Facebook's keys hold a query).
 //
 // Properties:
-//  - url() never fails, and masking twice is masking once;
-//  - a URL with no secret comes back unchanged;
+//  - url() and for_error() never fail, and masking twice is masking once;
+//  - a URL with no secret comes back unchanged, and text without "://" too;
 //  - for an RTMP URL, url() gives exactly scheme://[user[:****]@]host/app/****
-//    followed by the query: the stream key and the password never appear;
+//    (the key's query and the URL's query are part of the key): the stream
+//    key and the password never appear; the same for an http(s), srt or rtsp
+//    URL whose key is a path segment;
 //  - secrets_of() names the key and the password, and scrub() with them
-//    leaves neither in a log line that quotes the URL.
+//    leaves neither in a log line that quotes the URL;
+//  - for_error() masks a URL quoted in a line as url() does.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,6 +39,13 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
   return false;
 }
 
+void check_text(std::string_view t) {
+  const std::string once = redact::for_error(t);
+  const std::string twice = redact::for_error(once);
+  FUZZ_CHECK(once == twice, "for_error twice differs: " + show(once) + " then " + show(twice));
+  if (t.find("://") == std::string_view::npos) FUZZ_CHECK(once == t, "no URL, yet changed: " + show(t));
+}
+
 void check_any(std::string_view u) {
   const std::string once = redact::url(u);
   const std::string twice = redact::url(once);
@@ -50,6 +60,20 @@ void check_any(std::string_view u) {
       FUZZ_CHECK(scrubbed.find(s) == std::string::npos, "scrub left " + show(s) + " in " + show(scrubbed));
 }
 
+// The same parts as an http(s), srt or rtsp URL: a key after the first
+// path segment is masked with what follows it.
+void check_path_key(const std::vector<std::string>& p, const std::string& userinfo, const std::string& masked_userinfo,
+                    const std::string& host, const std::string& app, const std::string& key, const std::string& tail) {
+  static const char* const kSchemes[] = {"https", "http", "srt", "rtsp", "HTTPS", "rist"};
+  const std::string scheme = kSchemes[(p[0].size() < 2 ? 0 : static_cast<unsigned char>(p[0][1])) % 6];
+  if (key.front() == '?' || key.front() == '#') return;  // then it is a query, not a path segment
+  const std::string u = scheme + "://" + userinfo + host + "/" + app + "/" + key + tail;
+  const std::string want = scheme + "://" + masked_userinfo + host + "/" + app + "/****";
+  const std::string out = redact::url(u);
+  FUZZ_CHECK(out == want, "path key or password not masked: " + show(u) + " -> " + show(out) + ", want " + show(want));
+  check_any(u);
+}
+
 void check_rtmp(const std::vector<std::string>& p) {
   static const char* const kSchemes[] = {"rtmp", "rtmps", "RTMP", "rtmpt", "rtmpe", "rtmpts"};
   const std::string scheme = kSchemes[(p[0].empty() ? 0 : static_cast<unsigned char>(p[0][0])) % 6];
@@ -57,10 +81,7 @@ void check_rtmp(const std::vector<std::string>& p) {
   const std::string pass = without(p[2], "/?#@");
   const std::string host = without(p[3], "/?#@");
   const std::string app = without(p[4], "/?#");
-  // KNOWN BUG (reported; tests/unit/common/redact_fuzz_regression_test.cpp):
-  // a stream key with '?' in it (Facebook's keys carry "?s_bl=1&...&a=SECRET")
-  // is masked only up to the '?'. Keys here have none.
-  const std::string key = skip_known_bugs() ? without(p[5], "?") : p[5];
+  const std::string key = p[5];
   const bool has_query = p.size() > 6;
   const std::string query = has_query ? p[6] : "";
   if (key.empty()) return;  // rtmp://host/app: no key to mask
@@ -71,28 +92,28 @@ void check_rtmp(const std::vector<std::string>& p) {
     masked_userinfo = user + (pass.empty() ? "" : ":****") + "@";
   }
   const std::string head = scheme + "://";
-  const std::string u = head + userinfo + host + "/" + app + "/" + key + (has_query ? "?" + query : "");
+  const std::string tail = has_query ? "?" + query : "";
+  const std::string u = head + userinfo + host + "/" + app + "/" + key + tail;
   const std::string out = redact::url(u);
   const std::string want = head + masked_userinfo + host + "/" + app + "/****";
-  FUZZ_CHECK(out.compare(0, want.size(), want) == 0 && (out.size() == want.size() || out[want.size()] == '?'),
-             "rtmp key or password not masked: " + show(u) + " -> " + show(out) + ", want " + show(want) +
-                 (has_query ? "?..." : ""));
-  // No piece of the key shows, unless the public parts hold it anyway.
-  const std::string public_parts = want + "?" + query;
-  for (const auto& piece : split(key, '?', 64)) {
-    for (const auto& part : split(piece, '&', 64)) {
-      const std::string value = part.substr(part.find('=') == std::string::npos ? 0 : part.find('=') + 1);
-      if (value.size() < 4 || value.find('*') != std::string::npos || public_parts.find(value) != std::string::npos)
-        continue;
-      FUZZ_CHECK(out.find(value) == std::string::npos, "part of the stream key " + show(value) + " shows in " +
-                                                           show(out) + " for " + show(u));
-    }
-  }
+  FUZZ_CHECK(out == want, "rtmp key or password not masked: " + show(u) + " -> " + show(out) + ", want " + show(want));
   const auto secrets = redact::secrets_of(u);
+  const std::string whole_key = key + tail;
+  FUZZ_CHECK(contains(secrets, whole_key), "secrets_of misses the key " + show(whole_key) + " of " + show(u));
   if (key.find('?') == std::string::npos)
     FUZZ_CHECK(contains(secrets, key), "secrets_of misses the key " + show(key) + " of " + show(u));
   if (!pass.empty()) FUZZ_CHECK(contains(secrets, pass), "secrets_of misses the password of " + show(u));
+  // ffmpeg quotes its output so: the URL comes out masked as url() masks it
+  // (unless it holds what ends a URL in text, or ends with punctuation).
+  if (u.find_first_of(" \t\r\n\v\f\"'`<>") == std::string::npos &&
+      std::string_view(".,;:!)]}").find(u.back()) == std::string_view::npos) {
+    const std::string line = "Output #0, flv, to '" + u + "':";
+    const std::string masked = redact::for_error(line);
+    FUZZ_CHECK(masked == "Output #0, flv, to '" + out + "':",
+               "for_error differs from url: " + show(line) + " -> " + show(masked));
+  }
   check_any(u);
+  check_path_key(p, userinfo, masked_userinfo, host, app, key, tail);
 }
 
 }  // namespace
@@ -102,6 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace ffleet::fuzz;  // NOLINT
   const std::string_view in = as_view(data, size);
   check_any(in);
+  check_text(in);
   const auto parts = split(in, '\0', 7);
   if (parts.size() >= 6) check_rtmp(parts);
   return 0;

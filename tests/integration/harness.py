@@ -5,6 +5,11 @@ A Cluster owns a temp dir and every process it starts; leaving its `with` block
 test that leaves a process behind fails), and removes the temp dir. The first
 controller binds port 0; the harness reads the endpoint back from its log. Every
 wait is a poll with a deadline.
+
+Secrets: a test registers every stream key, password or token it uses with
+`secret(s)` (NginxRtmp.url(key) does it for its key). When a Cluster closes, no
+registered secret may show in any file of its temp dir (every log) nor in any
+output of its CLI calls (secret_scan.py says what is read and what is not).
 """
 import atexit
 import json
@@ -21,12 +26,14 @@ import unittest
 import urllib.request
 import xml.etree.ElementTree as ET
 
+import secret_scan
+from secret_scan import MIN_SECRET_LEN, secret  # noqa: F401 (tests import them from here)
+
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN_DIR = os.environ.get("FFLEET_BIN_DIR", os.path.join(SOURCE_DIR, "build", "asan", "bin"))
 STANDINS = os.path.join(SOURCE_DIR, "tests", "standins")
 
 _live_clusters = []
-
 
 def free_port():
     with socket.socket() as s:
@@ -168,6 +175,8 @@ class Cluster:
         self.controller = None
         self.agents = {}
         self.procs = []
+        # (argv, stdout, stderr) of every CLI call, scanned for secrets at close.
+        self.cli_outputs = []
         # Run by close() once every process has stopped, before the temp dir
         # goes (unmounting what a test mounted inside it, say).
         self.on_close = []
@@ -263,10 +272,12 @@ class Cluster:
         names the temp dir afterwards (an ffmpeg, a stand-in) is killed and, if
         `check`, raised as an AssertionError naming it: a leak is a failure."""
         leftovers = {}
+        leaks = []
         try:
             for p in reversed(self.procs):
                 p.stop()
             leftovers = self._collect_leftovers()
+            leaks = self.secret_leaks()
         finally:
             try:
                 self._run_on_close()
@@ -282,7 +293,17 @@ class Cluster:
             if check:
                 raise AssertionError(f"{len(leftovers)} process(es) left behind after the test: {what}")
             print(f"left behind (killed): {what}", file=sys.stderr)
+        if leaks:
+            what = "\n  ".join(leaks[:20])
+            if check:
+                raise AssertionError(f"a registered secret shows in {len(leaks)} place(s):\n  {what}")
+            print(f"secrets shown:\n  {what}", file=sys.stderr)
         return list(leftovers)
+
+    def secret_leaks(self):
+        """Where a registered secret shows: every file of the temp dir but the
+        database, and every CLI output but `--reveal`'s. One line per place."""
+        return secret_scan.leaks(self.dir, self.db, self.cli_outputs)
 
     def _run_on_close(self):
         """Every hook, latest first, even when one fails; the first failure is raised."""
@@ -330,6 +351,8 @@ class Cluster:
         full_env = dict(os.environ)
         full_env.update(env or {})
         r = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=full_env)
+        if "--reveal" not in args:  # shows the secrets to their owner, by design
+            self.cli_outputs.append(([str(a) for a in args], r.stdout, r.stderr))
         if check and r.returncode != 0:
             raise AssertionError(f"ffleet {' '.join(args)} exited {r.returncode}: {r.stderr.strip()}")
         if check and json_out:
@@ -417,6 +440,10 @@ http {{
             return False
 
     def url(self, key):
+        """The publish URL of `key`, which is registered as a secret (if long
+        enough to tell from other text)."""
+        if len(key) >= MIN_SECRET_LEN:
+            secret(key)
         return f"rtmp://127.0.0.1:{self.rtmp_port}/live/{key}"
 
     def publishing(self):

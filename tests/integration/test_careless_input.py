@@ -6,7 +6,7 @@ import datetime
 import os
 import unittest
 
-from harness import Cluster, main
+from harness import Cluster, main, secret
 from wire import Dealer, pack, unpack
 
 
@@ -47,7 +47,7 @@ class CarelessInput(unittest.TestCase):
             c.add_stream("keep", "--input", "a.mp4", "--output", c.path("keep.ts"))
             before = c.cli("stream", "ls", json_out=False).stdout
             long_path = "/media/" + "p" * 4000
-            key_url = "rtmp://127.0.0.1/live/SECRETKEY"
+            key_url = "rtmp://127.0.0.1/live/" + secret("SECRETKEY")
             cases = [
                 # --resolution
                 (add("r1", "--resolution", "0x0"), ["--resolution", "16 to 8192"]),

@@ -4,7 +4,7 @@ import concurrent.futures
 import os
 import unittest
 
-from harness import STANDINS, Cluster, main
+from harness import STANDINS, Cluster, main, secret
 
 
 class Limits(unittest.TestCase):
@@ -50,7 +50,7 @@ class Limits(unittest.TestCase):
             c.start_controller()
             c.start_agent("a1", ffmpeg=os.path.join(STANDINS, "exits-on-term-ffmpeg"))
             c.wait_agent("a1")
-            url = "rtmp://ingest.example/live/samekey"
+            url = "rtmp://ingest.example/live/" + secret("samekey")
             c.add_stream("first", "--input", "a.mp4", "--output", url, "--mode", "copy")
             c.add_stream("second", "--input", "b.mp4", "--output", url, "--mode", "copy")
             c.cli("stream", "start", "first")
