@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -31,6 +32,9 @@ settings::Table table(Options& o) {
              {"hardware_encoder_fallback", "HARDWARE_ENCODER_FALLBACK", &o.hardware_encoder_fallback}};
   t.texts = {{"controller", &o.controller}, {"name", &o.name},      {"work_dir", &o.work_dir},
              {"ffmpeg", &o.ffmpeg},         {"log_level", &o.log_level}};
+  t.lists = {{"media_roots", "FFLEET_MEDIA_ROOTS", ':', &o.media_roots},
+             {"output_roots", "FFLEET_OUTPUT_ROOTS", ':', &o.output_roots},
+             {"protocols", "FFLEET_PROTOCOLS", ',', &o.protocols}};
   t.maps = {{"encoder_sessions",
              [&o](const std::string& vendor, std::int64_t n) { o.encoder_sessions[vendor] = static_cast<int>(n); }, 0,
              1000}};
@@ -66,6 +70,26 @@ Status apply_env(Options& o) {
   return settings::apply_env(table(o));
 }
 
+std::string settings_protocols() {
+  std::string out;
+  for (const auto& p : confine::known_protocols()) out += (out.empty() ? "" : ",") + p;
+  return out;
+}
+
+// Roots are absolute (resolved at start, agent.cpp); protocols are names ffleet knows.
+Status check_confinement(const Options& o) {
+  for (const auto* roots : {&o.media_roots, &o.output_roots})
+    for (const auto& r : *roots)
+      if (r.empty() || r[0] != '/')
+        return Status::error("--media-root/--output-root " + r + ": must be an absolute directory");
+  for (const auto& p : o.protocols) {
+    const auto& k = confine::known_protocols();
+    if (std::find(k.begin(), k.end(), p) == k.end())
+      return Status::error("protocols: unknown protocol '" + p + "' (known: " + settings_protocols() + ")");
+  }
+  return Status::ok();
+}
+
 std::string hostname() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return "agent";
@@ -87,6 +111,8 @@ ParseOutcome parse_options(int argc, char** argv) {
   CLI::App app{"ffleet-agent: runs ffmpeg for the ffleet controller on this host"};
   std::string config, controller, name, work_dir, ffmpeg, log_level;
   std::int64_t max_streams = -1;
+  std::vector<std::string> media_roots, output_roots;
+  std::string protocols;
   app.add_option("--config", config, "TOML config file");
   app.add_option("--controller", controller, "controller endpoint (default tcp://127.0.0.1:7700)");
   app.add_option("--name", name, "agent name (default: hostname)");
@@ -95,6 +121,10 @@ ParseOutcome parse_options(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{10000}));
   app.add_option("--ffmpeg", ffmpeg, "ffmpeg binary (default: ffmpeg on PATH)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--media-root", media_roots, "ffmpeg reads local files only below DIR (repeatable; default: none)");
+  app.add_option("--output-root", output_roots, "ffmpeg writes local files only below DIR (repeatable; default: none)");
+  app.add_option("--protocols", protocols, "protocols ffmpeg may open, comma-separated (default: all of " +
+                                               settings_protocols() + ")");
   app.set_version_flag("--version", "ffleet-agent 0.1.0");
   try {
     app.parse(argc, argv);
@@ -128,6 +158,10 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (max_streams >= 0) o.max_streams = max_streams;
   if (!ffmpeg.empty()) o.ffmpeg = ffmpeg;
   if (!log_level.empty()) o.log_level = log_level;
+  if (!media_roots.empty()) o.media_roots = media_roots;
+  if (!output_roots.empty()) o.output_roots = output_roots;
+  if (!protocols.empty()) o.protocols = settings::split_list(protocols, ',');
+  if (Status s = check_confinement(o); !s) return fail(s.message());
   if (o.name.empty()) o.name = hostname();
   if (o.work_dir.empty()) o.work_dir = "/tmp/ffleet-agent-" + o.name;
   if (o.max_streams <= 0) o.max_streams = std::max(1u, std::thread::hardware_concurrency());

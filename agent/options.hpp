@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ffleet/common/confine.hpp"
 #include "ffleet/common/encoders.hpp"
 #include "ffleet/common/parse_outcome.hpp"
 #include "ffleet/common/status.hpp"
@@ -33,6 +34,12 @@ struct Options {
   // (ffleet/common/encoders.hpp: NVENC 3, QSV 8, VAAPI 8, ...).
   std::map<std::string, int> encoder_sessions = ffleet::encoders::default_sessions();
   std::int64_t detect_timeout_ms = 10000;
+  // What ffmpeg may touch (docs/security.md, "What ffmpeg may touch"):
+  // local files are read only under a media root and written only under an
+  // output root; none by default. Only these protocols are opened.
+  std::vector<std::string> media_roots;
+  std::vector<std::string> output_roots;
+  std::vector<std::string> protocols = confine::default_protocols();
 };
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;

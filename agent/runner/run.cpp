@@ -1,5 +1,6 @@
 #include "runner/run.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -8,6 +9,8 @@
 
 #include <csignal>
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -23,6 +26,7 @@
 #include "ffleet/common/redact.hpp"
 #include "ffleet/common/text.hpp"
 #include "host/proc_stats.hpp"
+#include "runner/confine_host.hpp"
 
 namespace bp = boost::process;
 
@@ -44,6 +48,42 @@ Status write_private_file(const std::string& path, const std::string& text) {
 }
 
 }  // namespace
+
+Result<std::vector<std::string>> make_links(const std::string& dir, const std::vector<std::string>& targets) {
+  remove_links(dir);  // a leftover of a crashed agent with this very name
+  if (::mkdir(dir.c_str(), 0700) != 0) return Status::error("cannot create " + dir + ": " + std::strerror(errno));
+  const std::string base = dir.substr(dir.rfind('/') + 1);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    // The extension helps ffmpeg's probe; only a plain one is kept.
+    const auto& t = targets[i];
+    std::string ext;
+    if (const auto dot = t.rfind('.'); dot != std::string::npos && dot > t.rfind('/')) {
+      ext = t.substr(dot);
+      const bool plain = ext.size() >= 2 && ext.size() <= 9 &&
+                         std::all_of(ext.begin() + 1, ext.end(), [](unsigned char c) { return std::isalnum(c); });
+      if (!plain) ext.clear();
+    }
+    char num[32];
+    std::snprintf(num, sizeof num, "%05zu", i);
+    const std::string name = std::string(num) + ext;
+    if (::symlink(t.c_str(), (dir + "/" + name).c_str()) != 0)
+      return Status::error("cannot link " + name + " in " + dir + ": " + std::strerror(errno));
+    names.push_back(base + "/" + name);
+  }
+  return names;
+}
+
+void remove_links(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n != "." && n != "..") ::unlink((dir + "/" + n).c_str());
+  }
+  ::closedir(d);
+  ::rmdir(dir.c_str());
+}
 
 std::string stderr_line_for_people(const std::string& raw, const std::vector<std::string>& secrets) {
   // Short enough that a tail of a few hundred lines stays small on the wire.
@@ -67,16 +107,28 @@ Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunCon
   for (const auto& i : cmd.spec.inputs)
     for (auto& s : redact::secrets_of(i)) r->secrets_.push_back(std::move(s));
 
-  auto inputs = cmd.spec.inputs;
-  if (cmd.spec.shuffle && inputs.size() > 1) {
-    std::mt19937 rng{std::random_device{}()};
-    std::shuffle(inputs.begin(), inputs.end(), rng);
+  // What ffmpeg may touch, judged here with real paths (confine_host.hpp).
+  auto check = check_on_host(cmd.spec, cfg.host.policy, cfg.work_dir, cmd.store_id, cmd.stream_id);
+  if (!check) return check.status();
+  proto::StreamSpec spec = cmd.spec;
+  spec.overwrite = check->replace;
+  if (spec.inputs.size() > 1) {
+    // The concat demuxer runs with -safe 1, which takes only plain relative
+    // names: one link per input, to the path resolved above, in a directory
+    // of its own beside the playlist.
+    auto inputs = check->inputs;
+    if (spec.shuffle) {
+      std::mt19937 rng{std::random_device{}()};
+      std::shuffle(inputs.begin(), inputs.end(), rng);
+    }
+    const std::string tag = std::to_string(cmd.stream_id) + "_" + std::to_string(cmd.attempt);
+    r->links_ = cfg.work_dir + "/links_" + tag;
+    auto names = make_links(r->links_, inputs);
+    if (!names) return names.status();
+    r->playlist_ = cfg.work_dir + "/playlist_" + tag + ".txt";
+    if (Status s = write_private_file(r->playlist_, ffmpeg::concat_list(*names)); !s) return s;
   }
-  if (inputs.size() > 1) {
-    r->playlist_ = cfg.work_dir + "/playlist_" + std::to_string(cmd.stream_id) + "_" + std::to_string(cmd.attempt) + ".txt";
-    if (Status s = write_private_file(r->playlist_, ffmpeg::concat_list(inputs)); !s) return s;
-  }
-  auto plan = ffmpeg::build(cmd.spec, cfg.host, "pipe:1", r->playlist_);
+  auto plan = ffmpeg::build(spec, cfg.host, "pipe:1", r->playlist_);
   if (!plan) return plan.status();
   r->encoder_ = plan->encoder;
 
@@ -110,6 +162,7 @@ Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunCon
       ec);
   if (ec) return Status::error("cannot start " + cfg.ffmpeg + ": " + ec.message());
   r->pid_ = r->child_.id();
+  record_outputs(*check, cfg.host.policy, cmd.store_id, cmd.stream_id);
   // Also from the parent, so a signal sent right after spawn finds the group.
   ::setpgid(r->pid_, r->pid_);
   r->out_fd_ = pout.native_source();
@@ -136,6 +189,7 @@ Run::~Run() {
   if (out_fd_ >= 0) ::close(out_fd_);
   if (err_fd_ >= 0) ::close(err_fd_);
   if (!playlist_.empty()) ::unlink(playlist_.c_str());
+  if (!links_.empty()) remove_links(links_);
 }
 
 void Run::signal_group(int sig) {

@@ -24,7 +24,7 @@ namespace ffleet::agent::runner {
 
 struct RunConfig {
   std::string ffmpeg;     // absolute path
-  std::string work_dir;   // playlists live here
+  std::string work_dir;   // playlists live here; resolved (no symlink in it)
   std::int64_t force_kill_ms = 5000;
   // A second SIGTERM this long after the first: ffmpeg blocked on a stalled
   // RTMP write needs 4-5 s after one SIGTERM but ~130 ms after a second.
@@ -50,6 +50,12 @@ struct RunConfig {
 // masked, then valid UTF-8 with control characters escaped (ffmpeg prints
 // metadata as it finds it, Latin-1 and terminal escapes included), capped.
 std::string stderr_line_for_people(const std::string& raw, const std::vector<std::string>& secrets);
+
+// The links a concat playlist names under -safe 1: `dir`/00000.ext -> each
+// target, in order; returns the names relative to dir's parent
+// ("links_5_1/00000.mp4"). remove_links removes them and the directory.
+Result<std::vector<std::string>> make_links(const std::string& dir, const std::vector<std::string>& targets);
+void remove_links(const std::string& dir);
 
 class Run {
  public:
@@ -115,6 +121,7 @@ class Run {
   RunConfig cfg_;
   std::vector<std::string> secrets_;
   std::string playlist_;
+  std::string links_;  // the playlist's links to its inputs (a directory)
 
   boost::process::child child_;
   int pid_ = -1;
