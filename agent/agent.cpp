@@ -16,7 +16,7 @@
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/signals.hpp"
 #include "ffleet/common/text.hpp"
-#include "runner/run.hpp"
+#include "runner/confine_host.hpp"
 
 namespace ffleet::agent {
 namespace {

@@ -1,11 +1,14 @@
 #include "runner/confine_host.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -270,6 +273,42 @@ void record_outputs(const HostCheck& hc, const confine::Policy& p, const std::st
     (void)n;
     ::close(fd);
   }
+}
+
+Result<std::vector<std::string>> make_links(const std::string& dir, const std::vector<std::string>& targets) {
+  remove_links(dir);  // a leftover of a crashed agent with this very name
+  if (::mkdir(dir.c_str(), 0700) != 0) return Status::error("cannot create " + dir + ": " + std::strerror(errno));
+  const std::string base = dir.substr(dir.rfind('/') + 1);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    // The extension helps ffmpeg's probe; only a plain one is kept.
+    const auto& t = targets[i];
+    std::string ext;
+    if (const auto dot = t.rfind('.'); dot != std::string::npos && dot > t.rfind('/')) {
+      ext = t.substr(dot);
+      const bool plain = ext.size() >= 2 && ext.size() <= 9 &&
+                         std::all_of(ext.begin() + 1, ext.end(), [](unsigned char c) { return std::isalnum(c); });
+      if (!plain) ext.clear();
+    }
+    char num[32];
+    std::snprintf(num, sizeof num, "%05zu", i);
+    const std::string name = std::string(num) + ext;
+    if (::symlink(t.c_str(), (dir + "/" + name).c_str()) != 0)
+      return Status::error("cannot link " + name + " in " + dir + ": " + std::strerror(errno));
+    names.push_back(base + "/" + name);
+  }
+  return names;
+}
+
+void remove_links(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n != "." && n != "..") ::unlink((dir + "/" + n).c_str());
+  }
+  ::closedir(d);
+  ::rmdir(dir.c_str());
 }
 
 }  // namespace ffleet::agent::runner

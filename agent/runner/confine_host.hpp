@@ -48,6 +48,12 @@ void record_outputs(const HostCheck& check, const confine::Policy& policy, const
 // ".." below a directory that does not exist.
 Result<std::string> resolve(const std::string& path);
 
+// The links a concat playlist names under -safe 1: `dir`/00000.ext -> each
+// (checked, resolved) target, in order; returns the names relative to dir's
+// parent ("links_5_1/00000.mp4"). remove_links removes them and the directory.
+Result<std::vector<std::string>> make_links(const std::string& dir, const std::vector<std::string>& targets);
+void remove_links(const std::string& dir);
+
 // Where the owner records of an output root live; outputs there are refused.
 inline constexpr const char* kOwnersDir = ".ffleet-owners";
 

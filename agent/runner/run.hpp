@@ -51,12 +51,6 @@ struct RunConfig {
 // metadata as it finds it, Latin-1 and terminal escapes included), capped.
 std::string stderr_line_for_people(const std::string& raw, const std::vector<std::string>& secrets);
 
-// The links a concat playlist names under -safe 1: `dir`/00000.ext -> each
-// target, in order; returns the names relative to dir's parent
-// ("links_5_1/00000.mp4"). remove_links removes them and the directory.
-Result<std::vector<std::string>> make_links(const std::string& dir, const std::vector<std::string>& targets);
-void remove_links(const std::string& dir);
-
 class Run {
  public:
   // Starts ffmpeg. A failure (no encoder, exec failed) is an error value that
