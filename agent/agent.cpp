@@ -1,6 +1,8 @@
 #include "agent.hpp"
 
 #include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "ffleet/common/signals.hpp"
 #include "ffleet/common/text.hpp"
 #include "host/proc_mounts.hpp"
+#include "runner/confine_host.hpp"
 
 namespace ffleet::agent {
 namespace {
@@ -40,6 +43,11 @@ Status prepare_work_dir(const std::string& dir) {
   int removed = 0;
   while (dirent* e = ::readdir(d)) {
     const std::string n = e->d_name;
+    if (n.rfind("links_", 0) == 0) {
+      runner::remove_links(dir + "/" + n);
+      ++removed;
+      continue;
+    }
     if ((n.rfind("playlist_", 0) == 0 && n.size() > 4 && n.substr(n.size() - 4) == ".txt") ||
         n.rfind(".detect-", 0) == 0 || n.rfind(".probe-", 0) == 0) {
       if (::unlink((dir + "/" + n).c_str()) == 0) ++removed;
@@ -48,6 +56,20 @@ Status prepare_work_dir(const std::string& dir) {
   ::closedir(d);
   if (removed > 0) logger()->info("orphans_removed dir={} files={}", dir, removed);
   return Status::ok();
+}
+
+// The roots as the kernel sees them (symlinks, ".."), each an existing
+// directory: a path is judged against these.
+Result<std::vector<std::string>> resolve_roots(const std::vector<std::string>& roots, const char* flag) {
+  std::vector<std::string> out;
+  for (const auto& r : roots) {
+    char buf[PATH_MAX];
+    struct stat st{};
+    if (::realpath(r.c_str(), buf) == nullptr || ::stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+      return Status::error(std::string(flag) + " " + r + ": not an existing directory");
+    out.emplace_back(buf);
+  }
+  return out;
 }
 
 }  // namespace
@@ -81,6 +103,17 @@ Status Agent::init() {
   if (Status s = prepare_work_dir(opts_.work_dir); !s) return s;
   // ffmpeg's command line holds the stream's URLs, keys included.
   if (const std::string w = host::hidepid_warning(); !w.empty()) logger()->warn("proc_not_hidden why=\"{}\"", w);
+  auto media = resolve_roots(opts_.media_roots, "--media-root");
+  if (!media) return media.status();
+  auto output = resolve_roots(opts_.output_roots, "--output-root");
+  if (!output) return output.status();
+  auto work = resolve_roots({opts_.work_dir}, "--work-dir");
+  if (!work) return work.status();
+  policy_.media_roots = *media;
+  policy_.output_roots = *output;
+  policy_.protocols = opts_.protocols;
+  logger()->info("confinement media_roots={} output_roots={} protocols={}", fmt::join(policy_.media_roots, ":"),
+                 fmt::join(policy_.output_roots, ":"), fmt::join(policy_.protocols, ","));
 
   // Before the loop: nothing waits on us yet, and the deadlines bound it.
   const auto t0 = clock::steady_ms();
@@ -97,7 +130,8 @@ Status Agent::init() {
 
   runner::RunConfig rc;
   rc.ffmpeg = opts_.ffmpeg;
-  rc.work_dir = opts_.work_dir;
+  rc.work_dir = work->front();
+  rc.host.policy = policy_;
   rc.force_kill_ms = opts_.force_kill_timeout_ms;
   rc.log_lines = static_cast<std::size_t>(opts_.log_lines);
   rc.stall_ms = opts_.stall_timeout_ms;
@@ -184,6 +218,9 @@ proto::Register Agent::make_register() const {
   r.agent_version = "0.1.0";
   r.instance = instance_;
   for (const auto& [vendor, n] : opts_.encoder_sessions) r.session_limits[vendor] = n;
+  r.media_roots = policy_.media_roots;
+  r.output_roots = policy_.output_roots;
+  r.protocols = policy_.protocols;
   return r;
 }
 

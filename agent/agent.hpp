@@ -57,6 +57,7 @@ class Agent {
   std::int64_t next_deadline(std::int64_t now) const;
 
   Options opts_;
+  confine::Policy policy_;  // roots resolved at init
   const std::string instance_ = link::new_instance_id();
   encoders::Detection detection_;
   std::unique_ptr<encoders::Detector> redetect_;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -32,6 +33,9 @@ settings::Table table(Options& o) {
   t.texts = {{"controller", &o.controller}, {"name", &o.name},      {"work_dir", &o.work_dir},
              {"ffmpeg", &o.ffmpeg},         {"log_level", &o.log_level},
              {"key", &o.key},               {"controller_key", &o.controller_key}};
+  t.lists = {{"media_roots", "FFLEET_MEDIA_ROOTS", ':', &o.media_roots},
+             {"output_roots", "FFLEET_OUTPUT_ROOTS", ':', &o.output_roots},
+             {"protocols", "FFLEET_PROTOCOLS", ',', &o.protocols}};
   t.maps = {{"encoder_sessions",
              [&o](const std::string& vendor, std::int64_t n) { o.encoder_sessions[vendor] = static_cast<int>(n); }, 0,
              1000}};
@@ -67,6 +71,26 @@ Status apply_env(Options& o) {
   return settings::apply_env(table(o));
 }
 
+std::string settings_protocols() {
+  std::string out;
+  for (const auto& p : confine::known_protocols()) out += (out.empty() ? "" : ",") + p;
+  return out;
+}
+
+// Roots are absolute (resolved at start, agent.cpp); protocols are names ffleet knows.
+Status check_confinement(const Options& o) {
+  for (const auto* roots : {&o.media_roots, &o.output_roots})
+    for (const auto& r : *roots)
+      if (r.empty() || r[0] != '/')
+        return Status::error("--media-root/--output-root " + r + ": must be an absolute directory");
+  for (const auto& p : o.protocols) {
+    const auto& k = confine::known_protocols();
+    if (std::find(k.begin(), k.end(), p) == k.end())
+      return Status::error("protocols: unknown protocol '" + p + "' (known: " + settings_protocols() + ")");
+  }
+  return Status::ok();
+}
+
 std::string hostname() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return "agent";
@@ -88,6 +112,8 @@ ParseOutcome parse_options(int argc, char** argv) {
   CLI::App app{"ffleet-agent: runs ffmpeg for the ffleet controller on this host"};
   std::string config, controller, name, work_dir, ffmpeg, log_level, key, controller_key;
   std::int64_t max_streams = -1;
+  std::vector<std::string> media_roots, output_roots;
+  std::string protocols;
   app.add_option("--config", config, "TOML config file");
   app.add_option("--controller", controller, "controller endpoint (default tcp://127.0.0.1:7700)");
   app.add_option("--name", name, "agent name (default: hostname)");
@@ -98,6 +124,10 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_option("--key", key, "this agent's secret key file (ffleet keygen)");
   app.add_option("--controller-key", controller_key, "the controller's public key file");
+  app.add_option("--media-root", media_roots, "ffmpeg reads local files only below DIR (repeatable; default: none)");
+  app.add_option("--output-root", output_roots, "ffmpeg writes local files only below DIR (repeatable; default: none)");
+  app.add_option("--protocols", protocols, "protocols ffmpeg may open, comma-separated (default: all of " +
+                                               settings_protocols() + ")");
   app.set_version_flag("--version", "ffleet-agent 0.1.0");
   try {
     app.parse(argc, argv);
@@ -135,6 +165,10 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!controller_key.empty()) o.controller_key = controller_key;
   if (o.key.empty() != o.controller_key.empty())
     return fail("--key and --controller-key go together (CURVE needs both: see docs/security.md)");
+  if (!media_roots.empty()) o.media_roots = media_roots;
+  if (!output_roots.empty()) o.output_roots = output_roots;
+  if (!protocols.empty()) o.protocols = settings::split_list(protocols, ',');
+  if (Status s = check_confinement(o); !s) return fail(s.message());
   if (o.name.empty()) o.name = hostname();
   if (o.work_dir.empty()) o.work_dir = "/tmp/ffleet-agent-" + o.name;
   if (o.max_streams <= 0) o.max_streams = std::max(1u, std::thread::hardware_concurrency());

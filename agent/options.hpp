@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ffleet/common/confine.hpp"
 #include "ffleet/common/encoders.hpp"
 #include "ffleet/common/parse_outcome.hpp"
 #include "ffleet/common/status.hpp"
@@ -37,6 +38,12 @@ struct Options {
   // controller's public key file; both or neither.
   std::string key;
   std::string controller_key;
+  // What ffmpeg may touch (docs/security.md, "What ffmpeg may touch"):
+  // local files are read only under a media root and written only under an
+  // output root; none by default. Only these protocols are opened.
+  std::vector<std::string> media_roots;
+  std::vector<std::string> output_roots;
+  std::vector<std::string> protocols = confine::default_protocols();
 };
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;

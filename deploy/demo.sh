@@ -37,10 +37,11 @@ step "controller on $endpoint, database in $dir"
 pids+=($!)
 controller_pid=$!
 
-step "two agents: alpha and beta (each at most 1 stream, so the streams spread)"
+step "two agents: alpha and beta (each at most 1 stream, so the streams spread; ffmpeg writes only in $dir/out)"
+mkdir -p "$dir/out"
 for name in alpha beta; do
   RESOURCE_MONITOR_INTERVAL_MS=1000 "$bin/ffleet-agent" --controller "$endpoint" --name "$name" \
-    --work-dir "$dir/work-$name" --max-streams 1 2>"$dir/agent-$name.log" &
+    --work-dir "$dir/work-$name" --max-streams 1 --output-root "$dir/out" 2>"$dir/agent-$name.log" &
   pids+=($!)
 done
 wait_for 30 "beta *ready" ffleet agent ls
@@ -50,7 +51,7 @@ ffleet agent ls
 step "two lavfi test streams"
 for n in 1 2; do
   ffleet stream add "demo$n" --input-format lavfi --input "testsrc2=size=640x360:rate=30" \
-    --output "$dir/demo$n.ts" --mode transcode
+    --output "$dir/out/demo$n.ts" --mode transcode
   ffleet stream start "demo$n"
 done
 wait_for 30 "demo1 .*running" ffleet stream ls

@@ -78,6 +78,8 @@ std::string concat_list(const std::vector<std::string>& inputs) {
 
 Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const std::string& progress_target,
                    const std::string& playlist_path) {
+  // The rules that need no host, again: nothing a user wrote becomes an option.
+  if (Status st = confine::check_spec(spec); !st) return st;
   if (spec.inputs.empty()) return Result<Plan>::failure("no input");
   if (spec.outputs.empty()) return Result<Plan>::failure("no output");
   if (spec.inputs.size() > 1 && playlist_path.empty())
@@ -88,9 +90,11 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
   auto& a = p.args;
   // No stdin (we are a daemon), no status line on stderr (progress goes to a
   // pipe instead), progress every 0.5 s for liveness and speed.
-  // -y: a retried or moved run rewrites the file its predecessor began.
-  a = {"-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "info", "-progress", progress_target,
-       "-stats_period", "0.5"};
+  // -y only where the stream may replace an existing output (its own file
+  // from an earlier run, or --overwrite): else -n, so a file that appears
+  // after the agent's check is not replaced either.
+  a = {"-hide_banner", "-nostdin", spec.overwrite ? "-y" : "-n", "-nostats", "-loglevel", "info", "-progress",
+       progress_target, "-stats_period", "0.5"};
   const bool copy = spec.mode == "copy";
   if (copy) {
     p.encoder = "copy";
@@ -107,9 +111,13 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
   a.insert(a.end(), dev.stream_device_args.begin(), dev.stream_device_args.end());
   if (live) a.push_back("-re");  // read at native rate: a live push, not a race
   if (spec.loop && !lavfi) a.insert(a.end(), {"-stream_loop", "-1"});
+  // Every input opens only the protocols it needs: a playlist or manifest
+  // cannot reach file: or concat: URLs elsewhere (CVE-2016-1897 class).
   if (spec.inputs.size() > 1) {
-    a.insert(a.end(), {"-f", "concat", "-safe", "0", "-i", playlist_path});
+    a.insert(a.end(), {"-f", "concat", "-safe", "1", "-protocol_whitelist", "file", "-i", playlist_path});
   } else {
+    a.insert(a.end(), {"-protocol_whitelist",
+                       confine::input_whitelist(spec.inputs.front(), spec.input_format, host.policy)});
     if (!spec.input_format.empty()) a.insert(a.end(), {"-f", spec.input_format});
     a.insert(a.end(), {"-i", spec.inputs.front()});
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ffleet/common/confine.hpp"
 #include "ffleet/common/encoders.hpp"
 #include "ffleet/common/status.hpp"
 #include "ffleet/schema/protocol.hpp"
@@ -22,6 +23,8 @@ struct HostOffer {
   std::map<std::string, int> free_sessions;
   // Encoders that failed at run time recently; not chosen until they heal.
   std::set<std::string> unhealthy;
+  // What ffmpeg may open here: each input's -protocol_whitelist comes from it.
+  confine::Policy policy;
 };
 
 // "nvenc" for h264_nvenc and hevc_nvenc, "" for software encoders: the
@@ -44,12 +47,16 @@ std::string output_format(const std::string& url);
 Result<std::string> choose_encoder(const proto::StreamSpec& spec, const HostOffer& host);
 
 // `progress_target` is where ffmpeg writes -progress blocks ("pipe:1").
-// `playlist_path` is the concat list for several inputs (written by the caller).
+// `playlist_path` is the concat list for several inputs (written by the caller,
+// naming files relative to itself, so the concat demuxer runs with -safe 1).
+// An existing output is replaced (-y) only if spec.overwrite says so (the
+// runner sets it when the stream may replace what it wrote before); else -n.
 Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const std::string& progress_target,
                    const std::string& playlist_path = {});
 
 // The concat demuxer list for several inputs: one `file '...'` line each,
-// with single quotes escaped the way the concat demuxer reads them.
+// with single quotes escaped the way the concat demuxer reads them. With
+// -safe 1 the names must be relative and plain (the runner passes links).
 std::string concat_list(const std::vector<std::string>& inputs);
 
 }  // namespace ffleet::agent::ffmpeg

@@ -85,7 +85,9 @@ bool is_local_file(const std::string& input) {
 }
 
 std::vector<std::string> probe_args(const std::string& input) {
-  return {"-v", "error", "-show_entries", "stream=codec_name,codec_type", "-of", "csv=p=0", "-i", input};
+  // Only local files are probed: a manifest there reaches nothing else.
+  return {"-v",   "error", "-show_entries", "stream=codec_name,codec_type", "-of", "csv=p=0", "-protocol_whitelist",
+          "file", "-i",    input};
 }
 
 }  // namespace ffleet::agent::ffmpeg

@@ -23,6 +23,7 @@
 #include "ffleet/common/redact.hpp"
 #include "ffleet/common/text.hpp"
 #include "host/proc_stats.hpp"
+#include "runner/confine_host.hpp"
 
 namespace bp = boost::process;
 
@@ -85,16 +86,28 @@ Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunCon
   r->started_at_ms_ = now_ms;
   r->secrets_ = secrets_of_spec(cmd.spec);
 
-  auto inputs = cmd.spec.inputs;
-  if (cmd.spec.shuffle && inputs.size() > 1) {
-    std::mt19937 rng{std::random_device{}()};
-    std::shuffle(inputs.begin(), inputs.end(), rng);
+  // What ffmpeg may touch, judged here with real paths (confine_host.hpp).
+  auto check = check_on_host(cmd.spec, cfg.host.policy, cfg.work_dir, cmd.store_id, cmd.stream_id);
+  if (!check) return check.status();
+  proto::StreamSpec spec = cmd.spec;
+  spec.overwrite = check->replace;
+  if (spec.inputs.size() > 1) {
+    // The concat demuxer runs with -safe 1, which takes only plain relative
+    // names: one link per input, to the path resolved above, in a directory
+    // of its own beside the playlist.
+    auto inputs = check->inputs;
+    if (spec.shuffle) {
+      std::mt19937 rng{std::random_device{}()};
+      std::shuffle(inputs.begin(), inputs.end(), rng);
+    }
+    const std::string tag = std::to_string(cmd.stream_id) + "_" + std::to_string(cmd.attempt);
+    r->links_ = cfg.work_dir + "/links_" + tag;
+    auto names = make_links(r->links_, inputs);
+    if (!names) return names.status();
+    r->playlist_ = cfg.work_dir + "/playlist_" + tag + ".txt";
+    if (Status s = write_private_file(r->playlist_, ffmpeg::concat_list(*names)); !s) return s;
   }
-  if (inputs.size() > 1) {
-    r->playlist_ = cfg.work_dir + "/playlist_" + std::to_string(cmd.stream_id) + "_" + std::to_string(cmd.attempt) + ".txt";
-    if (Status s = write_private_file(r->playlist_, ffmpeg::concat_list(inputs)); !s) return s;
-  }
-  auto plan = ffmpeg::build(cmd.spec, cfg.host, "pipe:1", r->playlist_);
+  auto plan = ffmpeg::build(spec, cfg.host, "pipe:1", r->playlist_);
   if (!plan) return plan.status();
   r->encoder_ = plan->encoder;
 
@@ -128,6 +141,7 @@ Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunCon
       ec);
   if (ec) return Status::error("cannot start " + cfg.ffmpeg + ": " + ec.message());
   r->pid_ = r->child_.id();
+  record_outputs(*check, cfg.host.policy, cmd.store_id, cmd.stream_id);
   // Also from the parent, so a signal sent right after spawn finds the group.
   ::setpgid(r->pid_, r->pid_);
   r->out_fd_ = pout.native_source();
@@ -154,6 +168,7 @@ Run::~Run() {
   if (out_fd_ >= 0) ::close(out_fd_);
   if (err_fd_ >= 0) ::close(err_fd_);
   if (!playlist_.empty()) ::unlink(playlist_.c_str());
+  if (!links_.empty()) remove_links(links_);
 }
 
 void Run::signal_group(int sig) {

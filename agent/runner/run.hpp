@@ -24,7 +24,7 @@ namespace ffleet::agent::runner {
 
 struct RunConfig {
   std::string ffmpeg;     // absolute path
-  std::string work_dir;   // playlists live here
+  std::string work_dir;   // playlists live here; resolved (no symlink in it)
   std::int64_t force_kill_ms = 5000;
   // A second SIGTERM this long after the first: ffmpeg blocked on a stalled
   // RTMP write needs 4-5 s after one SIGTERM but ~130 ms after a second.
@@ -121,6 +121,7 @@ class Run {
   RunConfig cfg_;
   std::vector<std::string> secrets_;
   std::string playlist_;
+  std::string links_;  // the playlist's links to its inputs (a directory)
 
   boost::process::child child_;
   int pid_ = -1;

@@ -5,6 +5,7 @@
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/redact.hpp"
 #include "ffleet/common/text.hpp"
+#include "runner/confine_host.hpp"
 
 namespace ffleet::agent::runner {
 namespace {
@@ -58,6 +59,12 @@ void Runner::start(const proto::StartRun& cmd, std::int64_t now_ms) {
         cmd, "refused", "attempt " + std::to_string(alive) + " of this stream is still running", now_ms));
     return;
   }
+  // Judged before ffprobe opens anything, and again at spawn (Run::spawn).
+  if (auto check = check_on_host(cmd.spec, cfg_.host.policy, cfg_.work_dir, cmd.store_id, cmd.stream_id); !check) {
+    logger()->warn("run_refused stream={} run={} why=\"{}\"", cmd.stream_id, cmd.attempt, text::for_people(check.error()));
+    on_exited_(ended_without_process(cmd, "spawn_failed", check.error(), now_ms));
+    return;
+  }
   auto probe = std::make_unique<ModeProbe>(cmd, cfg_.ffprobe, cfg_.work_dir, clock::steady_ms());
   if (probe->done()) spawn(probe->resolved(), now_ms, "");
   else probing_[cmd.stream_id] = std::move(probe);
@@ -108,6 +115,11 @@ void Runner::spawn(const proto::StartRun& cmd, std::int64_t now_ms, const std::s
   RunConfig cfg = cfg_;
   cfg.host = offer(clock::steady_ms());
   auto run = Run::spawn(cmd, cfg, now_ms, clock::steady_ms());
+  if (!run && run.error().rfind("rule ", 0) == 0) {
+    logger()->warn("run_refused stream={} run={} why=\"{}\"", cmd.stream_id, cmd.attempt, text::for_people(run.error()));
+    on_exited_(ended_without_process(cmd, "spawn_failed", run.error(), now_ms));
+    return;
+  }
   if (!run) {
     // A refusal may quote an input or output: masked before it is logged or sent.
     const std::string error = redact::for_error(redact::scrub(run.error(), secrets_of_spec(cmd.spec)));

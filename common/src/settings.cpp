@@ -51,6 +51,16 @@ Status apply_one(const std::string& origin, const std::string& key, const toml::
       if (!n) return n.status();
       m->put(std::string(name.str()), *n);
     }
+  } else if (const auto* l = find(t.lists, key)) {
+    const auto* arr = node.as_array();
+    if (arr == nullptr) return Status::error(where + " must be an array of strings");
+    std::vector<std::string> items;
+    for (const auto& v : *arr) {
+      const auto* str = v.as_string();
+      if (str == nullptr) return Status::error(where + " must be an array of strings");
+      items.push_back(str->get());
+    }
+    *l->target = std::move(items);
   } else {
     return Status::error(where + " is not a setting of " + t.program + " (see docs/configuration.md)");
   }
@@ -92,7 +102,22 @@ Status apply_env(const Table& t) {
     if (!v) return v.status();
     if (*v) *b.target = **v;
   }
+  for (const auto& l : t.lists) {
+    if (*l.env == '\0') continue;
+    if (auto v = env::text(l.env)) *l.target = split_list(*v, l.sep);
+  }
   return Status::ok();
+}
+
+std::vector<std::string> split_list(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const auto end = std::min(text.find(sep, pos), text.size());
+    if (end > pos) out.emplace_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
 }
 
 }  // namespace ffleet::settings

@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
   s_add->add_option("--duration", add.duration, "DUR: 90s, 15m, 2h, 1h30m")->excludes(end_opt);
   s_add->add_option("--repeat", add.spec.repeat, "daily or weekly:mon,wed,...");
   s_add->add_flag("--batch", add.spec.batch, "a finite transcode, as fast as the host allows");
+  s_add->add_flag("--overwrite", add.spec.overwrite, "an output file that exists may be replaced (default: the run fails)");
   s_add->add_option("--priority", add.spec.priority, "pending streams start higher first (default 0)")
       ->check(CLI::Range(std::int64_t{-1000}, std::int64_t{1000}));
   s_add->add_option("--on-host-lost", add.spec.on_host_lost, "failover, wait or fence")

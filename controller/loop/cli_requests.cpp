@@ -147,6 +147,7 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
   if (Status s = streams::validate_spec(m.spec); !s) return fail(s.message());
   const std::int64_t now = clock::wall_ms();
   if (Status s = schedule::validate(m.spec, now); !s) return fail(s.message());
+  if (Status s = streams::validate_confinement(m.spec, agent_policies()); !s) return fail(s.message());
   StreamRow row;
   row.name = m.name;
   row.owner = c.user;

@@ -37,6 +37,7 @@
 #include "options.hpp"
 #include "registry/registry.hpp"
 #include "store/store.hpp"
+#include "streams/validate.hpp"
 
 namespace ffleet::controller {
 
@@ -118,6 +119,8 @@ class Controller {
   // Chooses an agent for `s` (not `avoid` if another will do) and applies
   // kPlaced, or kNoCapacity with what it waits for.
   void place(StreamRow& s, const std::string& avoid = {});
+  // What each known agent reported about what ffmpeg may touch there.
+  std::vector<streams::AgentPolicy> agent_policies() const;
   void place_pending();
   void send_start(const StreamRow& s);
   void send_stop(const std::string& agent, std::int64_t stream_id, std::int64_t attempt, const std::string& reason);

@@ -33,6 +33,7 @@ void Controller::place(StreamRow& s, const std::string& avoid) {
     // A host whose live streams fall below 1.0x is full, whatever its slots say.
     c.behind = std::any_of(a->runs.begin(), a->runs.end(), [](const proto::RunReport& r) { return r.behind; });
     c.free_sessions = a->info.session_limits;
+    c.policy = {a->info.media_roots, a->info.output_roots, a->info.protocols};
     for (const auto& r : a->runs) {
       const auto u = r.encoder.find('_');
       if (u == std::string::npos) continue;
@@ -50,6 +51,13 @@ void Controller::place(StreamRow& s, const std::string& avoid) {
   apply(s, e);
   if (!where && (before != State::kPending || waited != s.waiting_for))
     logger()->info("stream_pending stream={} waiting_for=\"{}\"", s.id, s.waiting_for);
+}
+
+std::vector<streams::AgentPolicy> Controller::agent_policies() const {
+  std::vector<streams::AgentPolicy> out;
+  for (const auto* a : registry_.all())
+    out.push_back({a->name, {a->info.media_roots, a->info.output_roots, a->info.protocols}});
+  return out;
 }
 
 void Controller::StartContext::claim(const StreamRow& s) {

@@ -24,11 +24,17 @@ bool has_encoder_for(const proto::StreamSpec& spec, const Candidate& c) {
 }  // namespace
 
 Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Candidate>& agents, const std::string& avoid) {
-  int ready = 0, with_encoder = 0;
+  int ready = 0, with_encoder = 0, confined_out = 0;
   std::vector<const Candidate*> fits;
   for (const auto& c : agents) {
     if (!c.accepts_work) continue;
     ++ready;
+    // Only where the stream's inputs and outputs are allowed (lexically: the
+    // agent checks real paths again before it spawns).
+    if (!c.policy.protocols.empty() && !confine::check_spec(spec, c.policy)) {
+      ++confined_out;
+      continue;
+    }
     if (!has_encoder_for(spec, c)) continue;
     ++with_encoder;
     if (c.active >= c.max_streams || c.behind) continue;
@@ -36,6 +42,9 @@ Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Cand
   }
   if (fits.empty()) {
     if (ready == 0) return Result<std::string>::failure("no ready agent");
+    if (confined_out == ready)
+      return Result<std::string>::failure("no ready agent may open this stream's inputs and outputs "
+                                          "(media roots, output roots, protocols)");
     if (with_encoder == 0)
       return Result<std::string>::failure(spec.encoder != "auto" && !spec.encoder.empty()
                                               ? "no ready agent has encoder " + spec.encoder + " with a free session"

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ffleet/common/confine.hpp"
 #include "ffleet/common/status.hpp"
 #include "ffleet/schema/protocol.hpp"
 
@@ -22,6 +23,9 @@ struct Candidate {
   bool behind = false;           // a live stream there runs below 1.0x speed
   // Hardware sessions still free by vendor ("nvenc" -> 1); absent: unlimited.
   std::map<std::string, std::int64_t> free_sessions;
+  // What ffmpeg may touch there, as the agent reported it; no protocols: an
+  // agent that predates confinement, not judged here (it judges itself).
+  confine::Policy policy;
 };
 
 // The chosen agent's name, or an error that says what the stream waits for.

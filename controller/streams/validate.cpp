@@ -143,4 +143,19 @@ Status validate_spec(const proto::StreamSpec& s) {
   return Status::ok();
 }
 
+Status validate_confinement(const proto::StreamSpec& spec, const std::vector<AgentPolicy>& agents) {
+  if (Status st = confine::check_spec(spec); !st) return st;
+  std::string first;
+  std::size_t judged = 0;
+  for (const auto& a : agents) {
+    if (a.policy.protocols.empty()) continue;
+    ++judged;
+    Status st = confine::check_spec(spec, a.policy);
+    if (st) return st;
+    if (first.empty()) first = st.message() + " on agent " + text::for_people(a.name);
+  }
+  if (judged <= 1) return first.empty() ? Status::ok() : Status::error(first);
+  return Status::error(first + "; none of the " + std::to_string(judged) + " agents allows it");
+}
+
 }  // namespace ffleet::controller::streams

@@ -12,7 +12,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "ffleet/common/confine.hpp"
 #include "ffleet/common/status.hpp"
 #include "ffleet/schema/protocol.hpp"
 
@@ -57,6 +59,19 @@ inline constexpr std::size_t kMaxQuotedBytes = 120;
 
 Status validate_name(const std::string& name);
 Status validate_spec(const proto::StreamSpec& spec);
+
+// What an agent reported at register about what ffmpeg may touch there.
+struct AgentPolicy {
+  std::string name;
+  confine::Policy policy;
+};
+
+// What ffmpeg may touch (ffleet/common/confine.hpp): the rules that need no
+// agent; then, if any agent reported its policy, at least one of them must
+// allow the stream, else the refusal names the rule and the first agent's
+// reason. An agent that reported no protocols predates confinement and is
+// not judged here (it still judges the stream itself before it spawns).
+Status validate_confinement(const proto::StreamSpec& spec, const std::vector<AgentPolicy>& agents);
 
 // `bytes` as a refusal may quote it: secrets masked, escaped for people,
 // cut to bounds::kMaxQuotedBytes, in single quotes.

@@ -20,11 +20,12 @@ namespace ffleet::fuzz {
 
 // One scalar key of a config file and the field it sets.
 template <class Options> struct Key {
-  enum class Kind { kInt, kString, kBool } kind;
+  enum class Kind { kInt, kString, kBool, kList } kind;
   const char* name;
   std::function<std::int64_t&(Options&)> int_field = {};
   std::function<std::string&(Options&)> string_field = {};
   std::function<bool&(Options&)> bool_field = {};
+  std::function<std::vector<std::string>&(Options&)> list_field = {};  // an array of strings
 };
 
 // A sub-table of name = integer (user_limits, encoder_sessions) and how the
@@ -63,6 +64,13 @@ template <class Options> bool right_type(const Key<Options>& k, const toml::node
     case Key<Options>::Kind::kInt: return n.is_integer();
     case Key<Options>::Kind::kString: return n.is_string();
     case Key<Options>::Kind::kBool: return n.is_boolean();
+    case Key<Options>::Kind::kList: {
+      const auto* a = n.as_array();
+      if (a == nullptr) return false;
+      for (const auto& v : *a)
+        if (!v.is_string()) return false;
+      return true;
+    }
   }
   return false;
 }
@@ -77,6 +85,12 @@ template <class Options> Options expected(const ConfigSchema<Options>& s, const 
       case Key<Options>::Kind::kInt: k.int_field(o) = n->as_integer()->get(); break;
       case Key<Options>::Kind::kString: k.string_field(o) = n->as_string()->get(); break;
       case Key<Options>::Kind::kBool: k.bool_field(o) = n->as_boolean()->get(); break;
+      case Key<Options>::Kind::kList: {
+        auto& l = k.list_field(o);
+        l.clear();
+        for (const auto& v : *n->as_array()) l.push_back(v.as_string()->get());
+        break;
+      }
     }
   }
   return o;
@@ -123,6 +137,12 @@ template <class Options> std::string to_toml(const ConfigSchema<Options>& s, con
       case Key<Options>::Kind::kInt: out += std::to_string(k.int_field(m)); break;
       case Key<Options>::Kind::kString: out += basic_string(k.string_field(m)); break;
       case Key<Options>::Kind::kBool: out += k.bool_field(m) ? "true" : "false"; break;
+      case Key<Options>::Kind::kList: {
+        out += "[";
+        for (const auto& v : k.list_field(m)) out += basic_string(v) + ",";
+        out += "]";
+        break;
+      }
     }
     out += "\n";
   }

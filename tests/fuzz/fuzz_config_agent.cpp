@@ -13,6 +13,12 @@ namespace {
 using agent::Options;
 using K = Key<Options>;
 
+std::string lists(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (const auto& x : v) out += show(x) + ",";
+  return out + "]";
+}
+
 // The keys agent/options.cpp takes (docs/configuration.md lists them).
 const ConfigSchema<Options>& schema() {
   static const ConfigSchema<Options> s{
@@ -36,6 +42,10 @@ const ConfigSchema<Options>& schema() {
            [](Options& o) -> bool& { return o.hardware_encoder_fallback; }},
           {K::Kind::kInt, "log_lines", [](Options& o) -> std::int64_t& { return o.log_lines; }},
           {K::Kind::kInt, "stall_timeout_ms", [](Options& o) -> std::int64_t& { return o.stall_timeout_ms; }},
+          {K::Kind::kList, "media_roots", {}, {}, {}, [](Options& o) -> std::vector<std::string>& { return o.media_roots; }},
+          {K::Kind::kList, "output_roots", {}, {}, {},
+           [](Options& o) -> std::vector<std::string>& { return o.output_roots; }},
+          {K::Kind::kList, "protocols", {}, {}, {}, [](Options& o) -> std::vector<std::string>& { return o.protocols; }},
       },
       {"encoder_sessions",
        [](const Options& o) {
@@ -57,7 +67,8 @@ const ConfigSchema<Options>& schema() {
                " mem=" + std::to_string(o.resource_warning_memory_mb) +
                " hw=" + std::to_string(o.prefer_hardware_encoding) + std::to_string(o.hardware_encoder_fallback) +
                " lines=" + std::to_string(o.log_lines) + " stall=" + std::to_string(o.stall_timeout_ms) +
-               " detect=" + std::to_string(o.detect_timeout_ms);
+               " detect=" + std::to_string(o.detect_timeout_ms) + " media=" + lists(o.media_roots) +
+               " out=" + lists(o.output_roots) + " protocols=" + lists(o.protocols);
       },
   };
   return s;

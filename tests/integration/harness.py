@@ -252,10 +252,15 @@ class Cluster:
             return None
         return wait_until(started, self.STARTED_TIMEOUT_S, "the controller to log controller_started listen=...")
 
-    def start_agent(self, name, max_streams=4, ffmpeg=None, extra=(), env=None):
-        args = [os.path.join(BIN_DIR, "ffleet-agent"), "--controller", self.reserve_endpoint(), "--name", name,
-                "--work-dir", os.path.join(self.dir, f"work-{name}"), "--max-streams", str(max_streams),
-                "--log-level", "debug", *extra]
+    def start_agent(self, name, max_streams=4, ffmpeg=None, extra=(), env=None, roots=True, controller=None):
+        """`roots`: the agent reads and writes local files anywhere in this cluster's
+        temp dir (--media-root and --output-root; with none, an agent touches no
+        local file); False to give your own in `extra`."""
+        args = [os.path.join(BIN_DIR, "ffleet-agent"), "--controller", controller or self.reserve_endpoint(),
+                "--name", name, "--work-dir", os.path.join(self.dir, f"work-{name}"), "--max-streams",
+                str(max_streams), "--log-level", "debug", *extra]
+        if roots:
+            args += ["--media-root", self.dir, "--output-root", self.dir]
         if ffmpeg:
             args += ["--ffmpeg", ffmpeg]
         p = Proc(name, self.on_host(name, args), os.path.join(self.dir, f"agent-{name}.log"), env)

@@ -103,8 +103,12 @@ class Supervision(unittest.TestCase):
             self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
             with open(path) as f:
                 text = f.read()
-            self.assertIn("file '" + clips[0] + "'", text)
-            self.assertIn("it'\\''s two.mp4'", text)
+            # -safe 1 takes plain relative names: the list names links to the
+            # clips (resolved and checked under the media roots).
+            links = f"links_{s['id']}_1"
+            self.assertIn(f"file '{links}/00000.mp4'", text)
+            self.assertIn(f"file '{links}/00001.mp4'", text)
+            self.assertEqual(os.readlink(os.path.join(work, links, "00001.mp4")), os.path.realpath(clips[1]))
             # Both clips really play through the concat list.
             wait_until(lambda: c.stream("pl")["fps"] > 0, 15, "the playlist to play")
             # --mode auto copied: H.264/AAC into MPEG-TS needs no transcode.

@@ -52,6 +52,10 @@ def _unpack(b, i):
         return b[i + 1:i + 1 + n].decode(), i + 1 + n
     if t >= 0xe0:
         return t - 256, i + 1
+    if t in (0xc4, 0xc5, 0xc6):  # bin 8/16/32: bytes (paths that are not UTF-8)
+        size = {0xc4: 1, 0xc5: 2, 0xc6: 4}[t]
+        n = int.from_bytes(b[i + 1:i + 1 + size], "big")
+        return b[i + 1 + size:i + 1 + size + n], i + 1 + size + n
     simple = {0xc0: None, 0xc2: False, 0xc3: True}
     if t in simple:
         return simple[t], i + 1
@@ -184,3 +188,66 @@ class FakeAgent:
         self.send(10, {"name": self.name, "hostname": "fake", "cpus": 2, "mem_bytes": 1 << 30,
                        "ffmpeg_version": "fake", "max_streams": 4, "encoders": ["libx264"], "runs": list(runs)})
         return self.recv_type(11)
+
+
+class FakeController:
+    """Listens where an agent connects (ZMTP, NULL mechanism, as a ROUTER) and speaks
+    ffleet v1 to that one agent: a test can send it a START_RUN that the real
+    controller would refuse to send."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.endpoint = f"tcp://127.0.0.1:{self.port}"
+        self.d = None
+        self.next_id = 1
+
+    def accept(self, timeout=30):
+        self.listener.settimeout(timeout)
+        s, _ = self.listener.accept()
+        s.settimeout(5)
+        d = Dealer.__new__(Dealer)
+        d.s = s
+        s.sendall(b"\xff" + b"\0" * 8 + b"\x7f" + b"\x03\x00" + b"NULL" + b"\0" * 16 + b"\x00" + b"\0" * 31)
+        d._read(64)
+        body = b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 6) + b"ROUTER"
+        s.sendall(b"\x04" + bytes([len(body)]) + body)
+        d._frame()  # the agent's READY
+        self.d = d
+
+    def send(self, mtype, body, in_reply_to=0):
+        header = {"type": mtype, "msg_id": self.next_id, "sent_at_ms": int(time.time() * 1000),
+                  "in_reply_to": in_reply_to}
+        self.next_id += 1
+        self.d.send([b"FFLEET/1", pack(header), pack(body)])
+        return header["msg_id"]
+
+    def recv(self, timeout=5):
+        tag, header, body = self.d.recv(timeout)
+        assert tag == b"FFLEET/1", tag
+        return unpack(header), unpack(body)
+
+    def recv_type(self, mtype, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no message of type {mtype} within {timeout}s")
+            h, b = self.recv(left)
+            if h["type"] == mtype:
+                return h, b
+
+    def welcome(self):
+        """Accepts the agent and answers its REGISTER; returns the REGISTER body."""
+        self.accept()
+        h, reg = self.recv_type(10)
+        self.send(11, {"heartbeat_ms": 1000, "lost_after_ms": 600000}, in_reply_to=h["msg_id"])
+        return reg
+
+    def close(self):
+        if self.d:
+            self.d.close()
+        self.listener.close()

@@ -9,7 +9,8 @@ namespace {
 
 using Args = std::vector<std::string>;
 
-const Args kHead = {"-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "info", "-progress", "pipe:1",
+// -n: an existing output is never replaced unless the spec says overwrite.
+const Args kHead = {"-hide_banner", "-nostdin", "-n", "-nostats", "-loglevel", "info", "-progress", "pipe:1",
                     "-stats_period", "0.5"};
 
 Args cat(std::initializer_list<Args> parts) {
@@ -45,7 +46,7 @@ TEST(Argv, LiveLavfiTranscodeToFile) {
   EXPECT_EQ(p->encoder, "libx264");
   EXPECT_EQ(p->args, cat({kHead,
                           {"-re"},  // live: native rate
-                          {"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},
+                          {"-protocol_whitelist", "none", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},
                           {"-map", "0:v:0", "-map", "0:a:0?"},
                           kX264Live, kGopAudio,
                           {"out.ts"}}));  // format from the extension
@@ -57,7 +58,7 @@ TEST(Argv, BatchRunsFlatOutWithASlowerPreset) {
   auto p = build(s, x264(), "pipe:1");
   ASSERT_TRUE(p.is_ok());
   EXPECT_EQ(p->args, cat({kHead,
-                          {"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},  // no -re
+                          {"-protocol_whitelist", "none", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},  // no -re
                           {"-map", "0:v:0", "-map", "0:a:0?"},
                           {"-c:v", "libx264", "-preset", "veryfast", "-sc_threshold", "0"},
                           kGopAudio,
@@ -75,7 +76,7 @@ TEST(Argv, CopyToRtmpIsFlv) {
   EXPECT_EQ(p->encoder, "copy");
   EXPECT_EQ(p->args, cat({kHead,
                           {"-re", "-stream_loop", "-1"},  // a looped file, forever
-                          {"-i", "/media/a.mp4"},
+                          {"-protocol_whitelist", "file", "-i", "/media/a.mp4"},  // its own protocol only
                           {"-map", "0:v:0", "-map", "0:a:0?"},
                           {"-c", "copy"},
                           {"-f", "flv", "rtmp://h/live/key"}}));
@@ -88,7 +89,7 @@ TEST(Argv, BitrateResolutionFps) {
   s.fps = 30;
   auto p = build(s, x264(), "pipe:1");
   ASSERT_TRUE(p.is_ok());
-  EXPECT_EQ(p->args, cat({kHead, {"-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},
+  EXPECT_EQ(p->args, cat({kHead, {"-re", "-protocol_whitelist", "none", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},
                           {"-map", "0:v:0", "-map", "0:a:0?"}, kX264Live,
                           {"-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "5000k"},  // bufsize twice the rate
                           {"-s", "1280x720", "-r", "30"}, kGopAudio,
@@ -103,7 +104,7 @@ TEST(Argv, VaapiOpensItsDeviceAndUploadsFrames) {
   EXPECT_EQ(p->encoder, "h264_vaapi");
   EXPECT_EQ(p->args, cat({kHead,
                           {"-vaapi_device", "/dev/dri/renderD128"},  // before the input
-                          {"-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},
+                          {"-re", "-protocol_whitelist", "none", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},
                           {"-map", "0:v:0", "-map", "0:a:0?", "-c:v", "h264_vaapi"},
                           {"-vf", "scale=1280:720,format=nv12,hwupload"},  // scale, then upload
                           {"-force_key_frames", "expr:gte(t,n_forced*2)"},  // no -pix_fmt: frames are on the GPU
@@ -144,7 +145,7 @@ TEST(Argv, SeveralInputsUseTheConcatPlaylist) {
   EXPECT_FALSE(build(s, {}, "pipe:1").is_ok());  // no playlist path given
   auto p = build(s, {}, "pipe:1", "/w/playlist_1_1.txt");
   ASSERT_TRUE(p.is_ok());
-  EXPECT_EQ(cat({kHead, {"-re", "-f", "concat", "-safe", "0", "-i", "/w/playlist_1_1.txt"},
+  EXPECT_EQ(cat({kHead, {"-re", "-f", "concat", "-safe", "1", "-protocol_whitelist", "file", "-i", "/w/playlist_1_1.txt"},
                  {"-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "o.ts"}}),
             p->args);
 }
@@ -211,12 +212,52 @@ TEST(Argv, NonUtf8PathsGoThroughByteForByte) {
   s.outputs = {"/out/r\xe9sum\xe9.ts"};
   auto p = build(s, {}, "pipe:1");
   ASSERT_TRUE(p.is_ok());
-  EXPECT_EQ(cat({kHead, {"-re", "-i", latin1},  // the input, untouched
+  EXPECT_EQ(cat({kHead, {"-re", "-protocol_whitelist", "file", "-i", latin1},  // the input, untouched
                  {"-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "/out/r\xe9sum\xe9.ts"}}),
             p->args);
   // Several inputs: the concat playlist holds the same bytes.
   EXPECT_EQ(concat_list({latin1, "/m/\xc3\x28.mp4"}),
             "ffconcat version 1.0\nfile '/media/caf\xe9 \xff.mp4'\nfile '/m/\xc3\x28.mp4'\n");
+}
+
+TEST(Argv, OverwriteOnlyWhenTheSpecSaysSo) {
+  auto s = lavfi("/out/o.ts");
+  s.overwrite = true;
+  auto p = build(s, x264(), "pipe:1");
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(p->args[2], "-y");
+}
+
+TEST(Argv, EveryInputGetsTheWhitelistOfItsProtocol) {
+  proto::StreamSpec s;
+  s.mode = "copy";
+  s.outputs = {"null"};
+  auto whitelist = [&](const std::string& in) {
+    s.inputs = {in};
+    auto p = build(s, {}, "pipe:1");
+    EXPECT_TRUE(p.is_ok()) << in;
+    auto it = std::find(p->args.begin(), p->args.end(), "-protocol_whitelist");
+    return it == p->args.end() ? std::string() : *(it + 1);
+  };
+  EXPECT_EQ(whitelist("rtmp://h/live/k"), "rtmp,tcp");
+  EXPECT_EQ(whitelist("https://h/live.m3u8"), "https,tls,tcp,crypto");
+  EXPECT_EQ(whitelist("srt://h:9000"), "srt");
+}
+
+// What a user wrote never becomes an option, even if the controller let it by.
+TEST(Argv, NoUserStringBecomesAnOption) {
+  auto s = lavfi("-report");
+  EXPECT_NE(build(s, x264(), "pipe:1").error().find("rule option-injection"), std::string::npos);
+  s = lavfi("null");
+  s.inputs = {"-i"};
+  s.input_format.clear();
+  EXPECT_NE(build(s, x264(), "pipe:1").error().find("rule option-injection"), std::string::npos);
+  s = lavfi("null");
+  s.input_format = "tty";
+  EXPECT_NE(build(s, x264(), "pipe:1").error().find("rule input-format"), std::string::npos);
+  s = lavfi("null");
+  s.inputs = {"testsrc2,metadata=mode=print:file=/root/.ssh/authorized_keys"};
+  EXPECT_NE(build(s, x264(), "pipe:1").error().find("rule lavfi"), std::string::npos);
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ TEST(Probe, ArgumentsPassThePathByteForByte) {
   const std::string path = "/media/-caf\xe9.mp4";  // Latin-1, and a leading dash in the name
   EXPECT_EQ(probe_args(path),
             (std::vector<std::string>{"-v", "error", "-show_entries", "stream=codec_name,codec_type", "-of", "csv=p=0",
-                                      "-i", path}));
+                                      "-protocol_whitelist", "file", "-i", path}));
 }
 
 }  // namespace

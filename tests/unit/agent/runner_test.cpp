@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "ffleet/common/clock.hpp"
 
@@ -21,14 +22,18 @@ class RunnerReports : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/ffleet-runner-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    cfg_.work_dir = tmpl;
+    root_ = std::filesystem::canonical(tmpl).string();
+    cfg_.work_dir = root_ + "/work";
+    std::filesystem::create_directory(cfg_.work_dir);
+    // Inputs and outputs in the test's own roots (confine_host.hpp).
+    cfg_.host.policy = {{root_ + "/media"}, {root_ + "/out"}, confine::default_protocols()};
     cfg_.ffmpeg = "/bin/true";
     cfg_.ffprobe = "/bin/true";  // exits at once with no streams listed: "transcode"
     cfg_.host.encoders = {"libx264"};
   }
   void TearDown() override {
     runner_.reset();
-    std::remove((cfg_.work_dir).c_str());
+    std::filesystem::remove_all(root_);
   }
   Runner& runner() {
     if (!runner_)
@@ -37,18 +42,19 @@ class RunnerReports : public ::testing::Test {
           [this](const proto::RunExited& m) { exited_.push_back(m); });
     return *runner_;
   }
-  static proto::StartRun command(std::int64_t stream, std::int64_t attempt, const std::string& mode) {
+  proto::StartRun command(std::int64_t stream, std::int64_t attempt, const std::string& mode) {
     proto::StartRun c;
     c.stream_id = stream;
     c.attempt = attempt;
     c.name = "s" + std::to_string(stream);
     c.store_id = "db-7f3a";
-    c.spec.inputs = {"/media/in.mp4"};
-    c.spec.outputs = {"/out/o.ts"};
+    c.spec.inputs = {root_ + "/media/in.mp4"};
+    c.spec.outputs = {root_ + "/out/o.ts"};
     c.spec.mode = mode;
     return c;
   }
 
+  std::string root_;
   RunConfig cfg_;
   std::unique_ptr<Runner> runner_;
   std::vector<proto::RunStarted> started_;

@@ -71,5 +71,19 @@ TEST(Placement, AvoidedAgentOnlyAsALastResort) {
   EXPECT_EQ(*choose(transcode(), {agent("a", 0, 4)}, "a"), "a");
 }
 
+TEST(Placement, OnlyWhereTheStreamMayTouchItsFiles) {
+  proto::StreamSpec s = transcode();
+  s.inputs = {"/srv/media/a.mp4"};
+  s.outputs = {"/srv/out/a.ts"};
+  auto narrow = agent("narrow", 0, 4);  // emptier, but may not read /srv/media
+  narrow.policy = {{"/data"}, {"/srv/out"}, confine::default_protocols()};
+  auto wide = agent("wide", 3, 4);
+  wide.policy = {{"/srv/media"}, {"/srv/out"}, confine::default_protocols()};
+  EXPECT_EQ(*choose(s, {narrow, wide}), "wide");
+  EXPECT_NE(choose(s, {narrow}).error().find("may open"), std::string::npos);
+  // An agent that reported no policy (older) is not judged here.
+  EXPECT_EQ(*choose(s, {agent("old", 0, 4)}), "old");
+}
+
 }  // namespace
 }  // namespace ffleet::controller::placement

@@ -178,5 +178,23 @@ TEST(ValidateName, CarelessNamesAreRefused) {
   EXPECT_TRUE(validate_name(std::string(64, 'a')).is_ok());
 }
 
+TEST(ValidateConfinement, AStreamNoAgentMayRunIsRefusedNamingTheRuleAndTheAgent) {
+  proto::StreamSpec s;
+  s.inputs = {"/root/secret"};
+  s.outputs = {"null"};
+  const AgentPolicy a{"a1", {{"/srv/media"}, {"/srv/out"}, confine::default_protocols()}};
+  const AgentPolicy b{"b1", {{"/root"}, {}, confine::default_protocols()}};
+  const AgentPolicy old{"old", {}};
+  EXPECT_EQ(validate_confinement(s, {a}).message(),
+            "rule media-roots: --input #1 '/root/secret' is outside the media roots (/srv/media) on agent a1");
+  EXPECT_TRUE(validate_confinement(s, {a, b}).is_ok());  // b may run it
+  EXPECT_TRUE(validate_confinement(s, {}).is_ok());      // no agent: only the rules that need none
+  EXPECT_TRUE(validate_confinement(s, {old}).is_ok());   // an agent older than confinement is not judged
+  s.outputs = {"/etc/cron.d/x"};
+  EXPECT_NE(validate_confinement(s, {a, b}).message().find("none of the 2 agents allows it"), std::string::npos);
+  s.outputs = {"-report"};
+  EXPECT_NE(validate_confinement(s, {}).message().find("rule option-injection"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ffleet::controller::streams

@@ -38,13 +38,27 @@ struct IntMap {
   std::int64_t min, max;
 };
 
+// A list of strings: a TOML array of strings in the file; in the environment
+// one string split at `sep` (':' for paths, ',' for names), empty items
+// dropped. A value replaces the list, it does not add to it.
+struct List {
+  const char* key;
+  const char* env;  // "" if none
+  char sep;
+  std::vector<std::string>* target;
+};
+
 struct Table {
   const char* program;  // for "is not a setting of ffleet-agent"
   std::vector<Int> ints;
   std::vector<Bool> bools;
   std::vector<Text> texts;
   std::vector<IntMap> maps;
+  std::vector<List> lists;
 };
+
+// "a:b::c" split at ':' -> {"a", "b", "c"}.
+std::vector<std::string> split_list(std::string_view text, char sep);
 
 // Parses TOML text (a config file's contents; `origin` names it) and applies
 // every key through the table.
