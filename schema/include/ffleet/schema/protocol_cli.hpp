@@ -1,0 +1,371 @@
+// Wire protocol v1, CLI <-> controller: requests, and the views and Reply
+// the controller answers with. Part of protocol.hpp (include that).
+#pragma once
+
+#include "ffleet/schema/protocol.hpp"
+
+namespace ffleet::proto {
+
+// ---- CLI -> controller. `user` is who the CLI claims to act for; the
+// controller decides who is asking in one place (controller/auth). ----
+
+struct StreamAdd {
+  static constexpr MsgType kType = MsgType::StreamAdd;
+  std::string user;
+  std::string name;
+  StreamSpec spec;
+};
+template <class V> void describe(V& v, StreamAdd& m) {
+  v.req("user", m.user);
+  v.req("name", m.name);
+  v.req("spec", m.spec);
+}
+
+struct StreamAction {
+  static constexpr MsgType kType = MsgType::StreamAction;
+  std::string user;
+  std::string ref;     // id or name
+  std::string action;  // start | stop | rm
+};
+template <class V> void describe(V& v, StreamAction& m) {
+  v.req("user", m.user);
+  v.req("ref", m.ref);
+  v.req("action", m.action);
+}
+
+// One page of streams in id order: those with an id above `after_id`, at
+// most `limit` (0: the controller's page size). Reply.more says whether
+// another page follows; the CLI asks until it does not.
+struct StreamList {
+  static constexpr MsgType kType = MsgType::StreamList;
+  std::string user;
+  std::int64_t after_id = 0;
+  std::int64_t limit = 0;
+};
+template <class V> void describe(V& v, StreamList& m) {
+  v.req("user", m.user);
+  v.opt("after_id", m.after_id);
+  v.opt("limit", m.limit);
+}
+
+struct StreamShow {
+  static constexpr MsgType kType = MsgType::StreamShow;
+  std::string user;
+  std::string ref;
+  std::int64_t runs = 0;  // the latest N runs (0: the controller's default)
+  bool reveal = false;    // inputs and outputs unmasked (the owner or an admin only)
+};
+template <class V> void describe(V& v, StreamShow& m) {
+  v.req("user", m.user);
+  v.req("ref", m.ref);
+  v.opt("runs", m.runs);
+  v.opt("reveal", m.reveal);
+}
+
+struct StreamLogs {
+  static constexpr MsgType kType = MsgType::StreamLogs;
+  std::string user;
+  std::string ref;
+  std::int64_t tail = 50;
+};
+template <class V> void describe(V& v, StreamLogs& m) {
+  v.req("user", m.user);
+  v.req("ref", m.ref);
+  v.opt("tail", m.tail);
+}
+
+struct AgentList {
+  static constexpr MsgType kType = MsgType::AgentList;
+  std::string user;
+};
+template <class V> void describe(V& v, AgentList& m) { v.req("user", m.user); }
+
+struct AgentAction {
+  static constexpr MsgType kType = MsgType::AgentAction;
+  std::string user;
+  std::string name;
+  std::string action;  // drain | resume | detect | stop-unknown
+};
+template <class V> void describe(V& v, AgentAction& m) {
+  v.req("user", m.user);
+  v.req("name", m.name);
+  v.req("action", m.action);
+}
+
+struct LimitsShow {
+  static constexpr MsgType kType = MsgType::LimitsShow;
+  std::string user;
+};
+template <class V> void describe(V& v, LimitsShow& m) { v.req("user", m.user); }
+
+// Replaces the schedule of a stream (all four fields together; all zero or
+// empty with clear=true removes it). A live run keeps running; a new end time
+// applies to it at once.
+struct StreamSchedule {
+  static constexpr MsgType kType = MsgType::StreamSchedule;
+  std::string user;
+  std::string ref;
+  std::int64_t start_at_ms = 0;
+  std::int64_t end_at_ms = 0;
+  std::int64_t duration_ms = 0;
+  std::string repeat;
+  bool clear = false;
+};
+template <class V> void describe(V& v, StreamSchedule& m) {
+  v.req("user", m.user);
+  v.req("ref", m.ref);
+  v.opt("start_at_ms", m.start_at_ms);
+  v.opt("end_at_ms", m.end_at_ms);
+  v.opt("duration_ms", m.duration_ms);
+  v.opt("repeat", m.repeat);
+  v.opt("clear", m.clear);
+}
+
+// A negative number leaves that limit as it is.
+struct LimitsSet {
+  static constexpr MsgType kType = MsgType::LimitsSet;
+  std::string user;
+  std::int64_t global = -1;
+  std::int64_t per_user = -1;
+  std::string target_user;
+  std::int64_t target_max = -1;
+};
+template <class V> void describe(V& v, LimitsSet& m) {
+  v.req("user", m.user);
+  v.opt("global", m.global);
+  v.opt("per_user", m.per_user);
+  v.opt("target_user", m.target_user);
+  v.opt("target_max", m.target_max);
+}
+
+// Admins only: who may connect when links are CURVE. Keys are public keys
+// (Z85); no secret ever crosses the wire.
+struct UserAdd {
+  static constexpr MsgType kType = MsgType::UserAdd;
+  std::string user;
+  std::string name;
+  std::string role;  // admin | operator | user
+  std::string public_key;
+};
+template <class V> void describe(V& v, UserAdd& m) {
+  v.req("user", m.user);
+  v.req("name", m.name);
+  v.req("role", m.role);
+  v.req("public_key", m.public_key);
+}
+
+struct UserRemove {
+  static constexpr MsgType kType = MsgType::UserRemove;
+  std::string user;
+  std::string name;
+};
+template <class V> void describe(V& v, UserRemove& m) {
+  v.req("user", m.user);
+  v.req("name", m.name);
+}
+
+struct UserList {
+  static constexpr MsgType kType = MsgType::UserList;
+  std::string user;
+};
+template <class V> void describe(V& v, UserList& m) { v.req("user", m.user); }
+
+// Lets the agent of this name connect with this key (replacing a key it had);
+// `agent revoke` is AgentAction "revoke".
+struct AgentAllow {
+  static constexpr MsgType kType = MsgType::AgentAllow;
+  std::string user;
+  std::string name;
+  std::string public_key;
+};
+template <class V> void describe(V& v, AgentAllow& m) {
+  v.req("user", m.user);
+  v.req("name", m.name);
+  v.req("public_key", m.public_key);
+}
+
+// ---- Views the controller sends back to the CLI ----
+
+struct UserView {
+  std::string name;
+  std::string kind;  // user | agent
+  std::string role;  // admin | operator | user ("" for agents)
+  std::string key;   // the public key's first characters
+  std::string source;  // "database" or "admin key file PATH"
+  std::int64_t created_at_ms = 0;
+};
+template <class V> void describe(V& v, UserView& m) {
+  v.req("name", m.name);
+  v.req("kind", m.kind);
+  v.opt("role", m.role);
+  v.opt("key", m.key);
+  v.opt("source", m.source);
+  v.opt("created_at_ms", m.created_at_ms);
+}
+
+struct RunView {
+  std::int64_t attempt = 0;
+  std::string agent;
+  std::int64_t pid = 0;
+  std::string encoder;
+  std::int64_t started_at_ms = 0;
+  std::int64_t ended_at_ms = 0;
+  std::int64_t exit_code = -1;
+  std::int64_t signal = 0;
+  std::string reason;
+  std::string error;
+  std::vector<std::string> stderr_tail;
+};
+template <class V> void describe(V& v, RunView& m) {
+  v.req("attempt", m.attempt);
+  v.req("agent", m.agent);
+  v.opt("pid", m.pid);
+  v.opt("encoder", m.encoder);
+  v.opt("started_at_ms", m.started_at_ms);
+  v.opt("ended_at_ms", m.ended_at_ms);
+  v.opt("exit_code", m.exit_code);
+  v.opt("signal", m.signal);
+  v.opt("reason", m.reason);
+  v.opt("error", m.error);
+  v.opt("stderr_tail", m.stderr_tail);
+}
+
+struct StreamView {
+  std::int64_t id = 0;
+  std::string name;
+  std::string owner;
+  std::string state;
+  std::string agent;
+  std::int64_t pid = 0;
+  std::string encoder;
+  std::int64_t attempt = 0;
+  double cpu_percent = 0;
+  std::int64_t rss_bytes = 0;
+  double fps = 0;
+  double speed = 0;
+  std::string last_error;
+  std::string waiting_for;
+  std::string warning;
+  StreamSpec spec;  // outputs already masked: no stream key leaves the controller
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  std::vector<RunView> runs;  // filled by StreamShow only
+  std::int64_t next_start_ms = 0;  // next scheduled start, 0: none
+  std::int64_t stop_at_ms = 0;     // end of the current occurrence, 0: none
+  std::int64_t retries = 0;        // consecutive failed runs
+  std::int64_t retry_at_ms = 0;    // next retry, 0: none
+  std::vector<std::string> schedule_notes;  // missed or late starts (StreamShow)
+  std::int64_t runs_total = 0;  // runs kept in the history; `runs` holds the latest
+};
+template <class V> void describe(V& v, StreamView& m) {
+  v.req("id", m.id);
+  v.req("name", m.name);
+  v.req("owner", m.owner);
+  v.req("state", m.state);
+  v.opt("agent", m.agent);
+  v.opt("pid", m.pid);
+  v.opt("encoder", m.encoder);
+  v.opt("attempt", m.attempt);
+  v.opt("cpu_percent", m.cpu_percent);
+  v.opt("rss_bytes", m.rss_bytes);
+  v.opt("fps", m.fps);
+  v.opt("speed", m.speed);
+  v.opt("last_error", m.last_error);
+  v.opt("waiting_for", m.waiting_for);
+  v.opt("warning", m.warning);
+  v.req("spec", m.spec);
+  v.opt("created_at_ms", m.created_at_ms);
+  v.opt("updated_at_ms", m.updated_at_ms);
+  v.opt("runs", m.runs);
+  v.opt("next_start_ms", m.next_start_ms);
+  v.opt("stop_at_ms", m.stop_at_ms);
+  v.opt("retries", m.retries);
+  v.opt("retry_at_ms", m.retry_at_ms);
+  v.opt("schedule_notes", m.schedule_notes);
+  v.opt("runs_total", m.runs_total);
+}
+
+struct AgentView {
+  std::string name;
+  std::string hostname;
+  std::string state;
+  std::int64_t streams = 0;
+  std::int64_t max_streams = 0;
+  std::vector<std::string> encoders;
+  double cpu_percent = 0;
+  std::int64_t mem_used_bytes = 0;
+  std::int64_t mem_total_bytes = 0;
+  std::int64_t last_seen_ms = 0;
+  std::string ffmpeg_version;
+  std::int64_t cpus = 0;
+  bool reconnecting = false;  // lost, but still within the grace after a controller restart
+  // Runs this agent reports that this controller's database never placed (an
+  // empty or replaced database): neither adopted nor stopped until an
+  // operator runs `ffleet agent stop-unknown NAME`.
+  std::int64_t unknown_runs = 0;
+  // Another process that tried to register under this name, refused: "" or
+  // "host H (instance I) at T".
+  std::string duplicate;
+};
+template <class V> void describe(V& v, AgentView& m) {
+  v.req("name", m.name);
+  v.opt("hostname", m.hostname);
+  v.req("state", m.state);
+  v.req("streams", m.streams);
+  v.req("max_streams", m.max_streams);
+  v.opt("encoders", m.encoders);
+  v.opt("cpu_percent", m.cpu_percent);
+  v.opt("mem_used_bytes", m.mem_used_bytes);
+  v.opt("mem_total_bytes", m.mem_total_bytes);
+  v.opt("last_seen_ms", m.last_seen_ms);
+  v.opt("ffmpeg_version", m.ffmpeg_version);
+  v.opt("cpus", m.cpus);
+  v.opt("reconnecting", m.reconnecting);
+  v.opt("unknown_runs", m.unknown_runs);
+  v.opt("duplicate", m.duplicate);
+}
+
+struct LimitsView {
+  std::int64_t global = 0;
+  std::int64_t per_user = 0;
+  std::map<std::string, std::int64_t> user_overrides;
+  std::int64_t running = 0;
+};
+template <class V> void describe(V& v, LimitsView& m) {
+  v.req("global", m.global);
+  v.req("per_user", m.per_user);
+  v.opt("user_overrides", m.user_overrides);
+  v.opt("running", m.running);
+}
+
+// Controller -> CLI, answer to every CLI request. ok=false carries `error`,
+// one line for people.
+struct Reply {
+  static constexpr MsgType kType = MsgType::Reply;
+  bool ok = true;
+  std::string error;
+  std::int64_t id = 0;
+  std::vector<StreamView> streams;
+  std::vector<AgentView> agents;
+  std::vector<std::string> lines;
+  LimitsView limits;
+  bool more = false;  // StreamList: another page follows
+  std::vector<UserView> users;  // UserList
+  std::string user;             // who the controller took the caller for
+  std::string role;
+};
+template <class V> void describe(V& v, Reply& m) {
+  v.req("ok", m.ok);
+  v.opt("error", m.error);
+  v.opt("id", m.id);
+  v.opt("streams", m.streams);
+  v.opt("agents", m.agents);
+  v.opt("lines", m.lines);
+  v.opt("limits", m.limits);
+  v.opt("more", m.more);
+  v.opt("users", m.users);
+  v.opt("user", m.user);
+  v.opt("role", m.role);
+}
+
+}  // namespace ffleet::proto
