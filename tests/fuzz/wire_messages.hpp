@@ -16,7 +16,8 @@ using AllMessages =
                proto::StartRun, proto::StopRun, proto::RunStarted, proto::RunExited, proto::LogsRequest,
                proto::LogsReply, proto::AgentControl, proto::StreamAdd, proto::StreamAction, proto::StreamList,
                proto::StreamShow, proto::StreamLogs, proto::AgentList, proto::AgentAction, proto::LimitsShow,
-               proto::LimitsSet, proto::StreamSchedule, proto::Reply>;
+               proto::LimitsSet, proto::StreamSchedule, proto::UserAdd, proto::UserRemove, proto::UserList,
+               proto::AgentAllow, proto::Reply>;
 
 // Calls f(M{}) for each message type M.
 template <class F> void for_each_message(F&& f) {
