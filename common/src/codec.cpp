@@ -111,7 +111,7 @@ std::string peer_label(const std::string& peer) {
   });
   // A routing id is at most 255 bytes; a log line shows 32 of them.
   constexpr std::size_t kShown = 32;
-  if (printable) return peer.size() <= kShown ? peer : peer.substr(0, kShown) + "…";
+  if (printable) return peer.size() <= kShown ? peer : peer.substr(0, kShown) + "...";
   static const char* kHex = "0123456789abcdef";
   std::string out = "0x";
   for (std::size_t i = 0; i < peer.size() && i < kShown / 2; ++i) {
@@ -119,7 +119,7 @@ std::string peer_label(const std::string& peer) {
     out.push_back(kHex[c >> 4]);
     out.push_back(kHex[c & 15]);
   }
-  if (peer.size() > kShown / 2) out += "…";
+  if (peer.size() > kShown / 2) out += "...";
   return out;
 }
 
