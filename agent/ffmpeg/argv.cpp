@@ -19,7 +19,7 @@ bool has(const std::vector<std::string>& v, const std::string& x) {
 std::string tee_escape(const std::string& url) {
   std::string out;
   for (char c : url) {
-    if (c == '|' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
+    if (c == '|' || c == '[' || c == ']' || c == '\\' || c == '\'') out.push_back('\\');
     out.push_back(c);
   }
   return out;

@@ -66,6 +66,11 @@ Status check_media_file(const std::string& resolved, const std::string& label, c
 
 // One name inside a local playlist or manifest: a local file under a media root.
 Status check_ref(std::string ref, const std::string& list, const confine::Policy& p, int depth) {
+  // Marked by the readers below: an ffconcat `option` line, or a value with a
+  // backslash (ffmpeg unescapes it; we would check another name).
+  if (!ref.empty() && ref[0] == '\\')
+    return refuse(Rule::kPlaylist, "playlist " + quoted(list) + " has an entry " + quoted(ref.substr(1)) +
+                                       " that is not a plain name (an option line, or a backslash)");
   if (ref.rfind("file:", 0) == 0) ref = ref.substr(5);
   else if (has_scheme(ref))
     return refuse(Rule::kPlaylist, "playlist " + quoted(list) + " names " + quoted(ref) +
@@ -91,11 +96,21 @@ std::vector<std::string> manifest_refs(const std::string& text) {
       out.push_back(line);
       continue;
     }
-    for (auto pos = line.find("URI=\""); pos != std::string::npos; pos = line.find("URI=\"", pos)) {
-      const auto end = line.find('"', pos + 5);
-      if (end == std::string::npos) break;
-      out.push_back(line.substr(pos + 5, end - pos - 5));
-      pos = end;
+    // URI=... quoted or not, as ffmpeg's attribute parser takes it. A value
+    // with a backslash is not read the same way by both: it is named as it
+    // is, which check_ref() refuses unless it is a plain name in the roots.
+    for (auto pos = line.find("URI="); pos != std::string::npos; pos = line.find("URI=", pos + 4)) {
+      std::size_t begin = pos + 4, end;
+      if (begin < line.size() && line[begin] == '"') {
+        end = line.find('"', ++begin);
+        if (end == std::string::npos) end = line.size();
+      } else {
+        end = line.find(',', begin);
+        if (end == std::string::npos) end = line.size();
+      }
+      std::string ref = line.substr(begin, end - begin);
+      if (ref.find('\\') != std::string::npos) ref = "\\" + ref;  // never a plain name
+      out.push_back(ref);
     }
   }
   return out;
@@ -108,6 +123,12 @@ std::vector<std::string> concat_refs(const std::string& text) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     std::size_t i = line.find_first_not_of(" \t");
+    // An `option` line sets demuxer options of the files (enable_drefs,
+    // use_absolute_path, a whitelist...): never allowed in a checked list.
+    if (i != std::string::npos && line.compare(i, 6, "option") == 0) {
+      out.push_back("\\option");  // refused by check_ref() as not a plain name
+      continue;
+    }
     if (i == std::string::npos || line.compare(i, 4, "file") != 0) continue;
     i += 4;
     if (i < line.size() && line[i] != ' ' && line[i] != '\t') continue;
@@ -140,6 +161,11 @@ Status check_media_file(const std::string& resolved, const std::string& label, c
   const std::string head = read_head(resolved, 32);
   const bool m3u = head.rfind("#EXTM3U", 0) == 0;
   const bool ffconcat = head.rfind("ffconcat version", 0) == 0;
+  // DASH (and IMF) manifests are probed by content and open what they name
+  // anywhere: not taken as local inputs.
+  const std::string start = read_head(resolved, 4096);
+  if (start.find("<MPD") != std::string::npos || start.find("<CompositionPlaylist") != std::string::npos)
+    return refuse(Rule::kPlaylist, label + " " + quoted(resolved) + ": DASH and IMF manifests are not allowed as local inputs");
   if (!m3u && !ffconcat) return Status::ok();
   if (depth >= kMaxDepth) return refuse(Rule::kPlaylist, label + " " + quoted(resolved) + ": playlists nested too deep");
   const std::string text = read_head(resolved, kMaxListBytes + 1);

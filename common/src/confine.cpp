@@ -67,6 +67,12 @@ Result<Location> classify(const std::string& s, const std::string& label) {
     }
     l.kind = Kind::kUrl;
     l.path = s;
+    // librtmp (where ffmpeg is built with it) reads "key=value" options after
+    // a space in an RTMP URL (swfUrl=, swfVfy=...) and fetches what they name
+    // itself; no URL needs blanks or control characters unescaped.
+    if (std::any_of(s.begin(), s.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; }))
+      return refuse(Rule::kProtocol, label + " " + quoted(s) + ": a URL may not hold spaces or control characters "
+                                         "(escape them as %20)");
     if (std::find(known_protocols().begin(), known_protocols().end(), l.scheme) == known_protocols().end() ||
         l.scheme == "hls")
       return refuse(Rule::kProtocol, label + " " + quoted(s) + ": protocol " + text::for_people(l.scheme) +

@@ -32,13 +32,12 @@ Status write_new(const std::string& path, const std::string& text, mode_t mode) 
   return Status::ok();
 }
 
-// The one key line of a key file (comments and blank lines aside).
-Result<std::string> key_line(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return Result<std::string>::failure("cannot read key file " + path + ": " + std::strerror(errno));
+// The one key line of a key file's text (comments and blank lines aside).
+Result<std::string> key_text(const std::string& text, const std::string& path) {
+  std::istringstream in(text);
   std::string line, key;
   int keys = 0;
-  while (std::getline(f, line)) {
+  while (std::getline(in, line)) {
     const auto a = line.find_first_not_of(" \t\r");
     if (a == std::string::npos || line[a] == '#') continue;
     const auto b = line.find_last_not_of(" \t\r");
@@ -49,6 +48,14 @@ Result<std::string> key_line(const std::string& path) {
     return Result<std::string>::failure("key file " + path + " does not hold one Z85 key of 40 characters "
                                         "(make one with `ffleet keygen FILE`)");
   return key;
+}
+
+Result<std::string> key_line(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return Result<std::string>::failure("cannot read key file " + path + ": " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return key_text(ss.str(), path);
 }
 
 Result<std::string> public_of(const std::string& secret) {
@@ -87,16 +94,32 @@ Status write_pair(const std::string& path, const KeyPair& keys) {
 }
 
 Result<KeyPair> load_secret(const std::string& path) {
+  // One open, no symlink at the end, and the checks made on what was opened:
+  // nothing can be swapped in between the check and the read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    const int e = errno;
+    if (e == ELOOP) return Result<KeyPair>::failure("key file " + path + " is a symbolic link; give the file itself");
+    return Result<KeyPair>::failure("cannot read key file " + path + ": " + std::strerror(e));
+  }
   struct stat st{};
-  if (::stat(path.c_str(), &st) != 0)
-    return Result<KeyPair>::failure("cannot read key file " + path + ": " + std::strerror(errno));
+  std::string text;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < (1u << 16)) text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (!S_ISREG(st.st_mode)) return Result<KeyPair>::failure("key file " + path + " is not a regular file");
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return Result<KeyPair>::failure("key file " + path + " is open to other users (mode " + mode +
                                     "); a secret key must be mode 0600: chmod 600 " + path);
   }
-  auto secret = key_line(path);
+  if (st.st_uid != ::geteuid() && ::geteuid() != 0)
+    return Result<KeyPair>::failure("key file " + path + " belongs to another user; a secret key must be this user's");
+  auto secret = key_text(text, path);
   if (!secret) return secret.status();
   auto pub = public_of(*secret);
   if (!pub) return pub.status();

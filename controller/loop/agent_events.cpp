@@ -175,7 +175,7 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
       auto m = wire::decode<proto::LogsReply>(env);
       if (!m) return bad(m.error());
       m->lines = clean_lines(m->lines);
-      on_logs_reply(env, *m);
+      on_logs_reply(*a, env, *m);
       return;
     }
     case MsgType::Ack: return;
@@ -219,15 +219,17 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
                    m.name, live->info.hostname, live->instance, m.hostname, m.instance);
     auto* held = registry_.find(m.name);
     held->duplicate_instance = live->instance;
-    held->duplicate = "host " + live->info.hostname + " (instance " + live->instance +
-                      ") held the name after a restart without its runs and was refused at " +
+    // The instance (part of the routing id) is never shown: with it, a peer
+    // could claim an agent's route.
+    held->duplicate = "host " + live->info.hostname +
+                      " held the name after a restart without its runs and was refused at " +
                       std::to_string(wall / 1000);
     displaced_peer = live->peer;
     live = nullptr;
   }
   if (live != nullptr) {
     const std::string e = "agent name " + m.name + " is in use by another live agent process (host " +
-                          live->info.hostname + ", instance " + live->instance + ", heard " +
+                          live->info.hostname + ", heard " +
                           std::to_string(now - live->last_heard_ms) + " ms ago); give this one another --name";
     auto* held = registry_.find(m.name);
     if (held->duplicate_instance != m.instance) {
@@ -235,7 +237,7 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
                      "new_instance={}",
                      m.name, live->info.hostname, live->instance, m.hostname, m.instance);
       held->duplicate_instance = m.instance;
-      held->duplicate = "host " + m.hostname + " (instance " + m.instance + ") tried to register at " +
+      held->duplicate = "host " + m.hostname + " tried to register at " +
                         std::to_string(wall / 1000) + " and was refused";
     }
     send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kDuplicateName), e}, env.header.msg_id);
@@ -264,7 +266,7 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
                           " that reports its runs; give this one another --name";
     send_to(displaced_peer, proto::ErrorMsg{std::string(proto::err::kDuplicateName), e});
   }
-  registry::Agent& a = registry_.on_register(m, env.peer, now, wall);
+  registry::Agent& a = registry_.on_register(m, env.peer, now, wall, env.key);
   logger()->info("agent_registered agent={} host={} cpus={} max_streams={} encoders={} runs={} ffmpeg={}", m.name,
                  m.hostname, m.cpus, m.max_streams, fmt::join(m.encoders, ","), m.runs.size(), m.ffmpeg_version);
   send_to(env.peer, proto::Registered{opts_.heartbeat_ms, opts_.lost_after_ms}, env.header.msg_id);

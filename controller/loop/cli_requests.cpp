@@ -230,9 +230,14 @@ std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, c
   return r;
 }
 
-void Controller::on_logs_reply(const wire::Envelope& env, const proto::LogsReply& m) {
+void Controller::on_logs_reply(const registry::Agent& a, const wire::Envelope& env, const proto::LogsReply& m) {
   auto it = pending_logs_.find(env.header.in_reply_to);
   if (it == pending_logs_.end()) return;  // too late: the CLI has had its answer
+  // Only the agent that was asked may answer: another could guess the id.
+  if (it->second.agent != a.name) {
+    logger()->warn("logs_reply_dropped agent={} asked={} why=not_asked", a.name, it->second.agent);
+    return;
+  }
   proto::Reply r;
   if (m.found) r.lines = m.lines;
   else r = fail("the run ended before its log could be fetched; try again");

@@ -100,7 +100,7 @@ class Controller {
   bool foreign(const std::string& store_id) const { return !store_id.empty() && store_id != store_.id(); }
   void on_run_started(registry::Agent& a, const wire::Envelope& env, const proto::RunStarted& m);
   void on_run_exited(registry::Agent& a, const wire::Envelope& env, const proto::RunExited& m);
-  void on_logs_reply(const wire::Envelope& env, const proto::LogsReply& m);
+  void on_logs_reply(const registry::Agent& a, const wire::Envelope& env, const proto::LogsReply& m);
   void reconcile(registry::Agent& a, const std::vector<proto::RunReport>& runs, bool complete);
   // How many of the live runs the store placed on `agent` are in `runs`, and how many there are.
   std::pair<std::size_t, std::size_t> placed_runs_in(const std::string& agent, const std::vector<proto::RunReport>& runs);

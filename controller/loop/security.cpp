@@ -79,6 +79,10 @@ Status Controller::setup_security() {
   for (const auto& path : opts_.admin_keys)
     if (Status s = directory_.add_admin_file(path); !s) return s;
   reload_directory();
+  for (const auto& u : store_.users())
+    if (directory_.admin_file_user(u.name))
+      return Status::error("--admin-key names admin " + u.name + ", and a user " + u.name +
+                           " is in the database: `ffleet user rm " + u.name + "` first, or rename the key file");
   // The ZAP handler must be bound before the first handshake.
   zap_ = zmq::socket_t(ctx_, zmq::socket_type::rep);
   zap_.set(zmq::sockopt::linger, 0);
@@ -255,6 +259,12 @@ proto::Reply Controller::agent_allow(const auth::Caller& c, const proto::AgentAl
                 "'s already");
   if (Status s = store_.allow_agent({m.name, m.public_key, clock::wall_ms()}); !s) return fail(s.message());
   reload_directory();
+  // A rotation: the session of the old key ends now, like a revocation.
+  if (const auto* a = registry_.find(m.name); a && a->connected && a->key != m.public_key) {
+    send_to(a->peer, proto::ErrorMsg{std::string(proto::err::kDenied), "this agent's key was replaced"});
+    registry_.disconnect(m.name);
+    agent_lost(m.name);
+  }
   logger()->info("agent_allowed agent={} key={} by={}", m.name, curve::fingerprint(m.public_key), c.user);
   proto::Reply r;
   r.lines.push_back("agent " + m.name + " may connect with key " + curve::fingerprint(m.public_key) + "…");

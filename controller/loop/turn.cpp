@@ -75,8 +75,9 @@ void Controller::receive(std::int64_t now) {
       // With keys, one bucket per key: a peer cannot get a fresh allowance by
       // reconnecting under another routing id.
       if (!agent_rate_ok(secure() && !env.key.empty() ? env.key : env.peer, now, env.body.size())) continue;
-      // Liveness counts when a message arrives, not when it is handled.
-      if (auto* a = registry_.by_peer(env.peer)) {
+      // Liveness counts when a message arrives, not when it is handled; only
+      // a message with the agent's own key is a sign of its life.
+      if (auto* a = registry_.by_peer(env.peer); a && agent_key_allows(env, a->name)) {
         a->last_heard_ms = now;
         a->last_seen_wall_ms = clock::wall_ms();
       }

@@ -44,8 +44,11 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int6
   v.waiting_for = mask(s.waiting_for);
   v.spec = s.spec;
   if (!details) {
+    // Another user's stream: what it is and how it runs, not where it reads
+    // or writes, nor what its errors and logs say (they name both).
     v.spec.inputs.clear();
     v.spec.outputs.clear();
+    v.last_error.clear();
   }
   // Paths are bytes: shown escaped (a file name need not be UTF-8).
   for (auto& o : v.spec.outputs) o = text::for_people(reveal ? o : redact::url(o));
@@ -65,7 +68,7 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int6
   v.stop_at_ms = s.stop_at_ms;
   v.retries = s.retries;
   v.retry_at_ms = s.retry_at_ms;
-  if (with_runs) {
+  if (with_runs && details) {
     for (const auto& n : store_.schedule_log(s.id))
       v.schedule_notes.push_back(mask(n.outcome + " " + timeparse::iso_local(n.occurrence_ms) + ": " + n.detail));
     v.runs_total = store_.run_count(s.id);

@@ -22,13 +22,14 @@ void Registry::remember(const std::string& name, const proto::Register& info, bo
 }
 
 Agent& Registry::on_register(const proto::Register& r, const std::string& peer, std::int64_t now_ms,
-                             std::int64_t now_wall_ms) {
+                             std::int64_t now_wall_ms, const std::string& key) {
   Agent& a = agents_[r.name];
   if (a.connected) by_peer_.erase(a.peer);
   by_peer_[peer] = r.name;
   a.name = r.name;
   a.peer = peer;
   a.instance = r.instance;
+  a.key = key;
   a.info = r;
   a.connected = true;
   a.loss_pending = false;

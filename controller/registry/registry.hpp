@@ -23,6 +23,7 @@ struct Agent {
   std::string name;
   std::string peer;      // ZeroMQ routing id of the live process's DEALER socket
   std::string instance;  // random per agent process (Register.instance)
+  std::string key;       // its public key with CURVE links, else 
   proto::Register info;
   bool connected = false;        // registered in this controller's lifetime and not lost since
   bool drain_requested = false;  // by an operator (persisted)
@@ -61,7 +62,8 @@ class Registry {
                 std::int64_t last_seen_wall_ms);
   // A registration ends any grace: from now on the agent is judged by its
   // heartbeats like every other.
-  Agent& on_register(const proto::Register& r, const std::string& peer, std::int64_t now_ms, std::int64_t now_wall_ms);
+  Agent& on_register(const proto::Register& r, const std::string& peer, std::int64_t now_ms, std::int64_t now_wall_ms,
+                     const std::string& key = {});
   Agent* find(const std::string& name);
   const Agent* find(const std::string& name) const;
   // The connected agent whose live process uses this routing id.

@@ -242,6 +242,31 @@ class Roles(unittest.TestCase):
                        "the agent allowed again to come back")
 
 
+    def test_rotating_an_agent_key_ends_the_old_keys_session(self):
+        # Found in review: `agent allow` with a new key left the old key's
+        # session up (and its refused heartbeats kept its lease alive).
+        with Cluster("rotate") as c:
+            s = Secure(c, agents=("a1", "a2"))
+            s.cli("admin", "stream", "add", "r1", "--input-format", "lavfi", "--input", "testsrc2=size=160x120:rate=15",
+                  "--output", "null")
+            s.cli("admin", "stream", "start", "r1", json_out=False)
+            first = s.wait_state("r1", "running")
+            victim = first["agent"]
+            old = c.agents[victim]
+            s.keys[victim + "-new"] = keygen(c, f"agent-{victim}-new")
+            s.cli("admin", "agent", "allow", victim, "--key", s.keys[victim + "-new"] + ".pub", json_out=False)
+            wait_until(lambda: (lambda x: x["state"] == "running" and x["agent"] != victim)(s.stream("admin", "r1")),
+                       15, "the stream to move off the agent whose key was replaced")
+            wait_until(lambda: "this agent's key was replaced" in old.text(), 10, "the old key's agent to be told")
+            time.sleep(6)  # a negative check: refused heartbeats kept the old session alive before
+            self.assertEqual([a["state"] for a in s.agents() if a["name"] == victim], ["lost"])
+            # The host with the new key takes the name.
+            old.stop()
+            s.start_agent(victim, key_of=victim + "-new")
+            wait_until(lambda: any(a["name"] == victim and a["state"] == "ready" for a in s.agents()), 20,
+                       "the agent with the new key to register")
+
+
 class HostilePeers(unittest.TestCase):
     def test_idle_connections_garbage_and_floods_delay_no_agent(self):
         with Cluster("hostile") as c:

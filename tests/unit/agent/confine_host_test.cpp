@@ -120,3 +120,29 @@ TEST(Resolve, DotDotBelowAMissingDirectoryIsRefused) {
 
 }  // namespace
 }  // namespace ffleet::agent::runner
+
+namespace ffleet::agent::runner {
+namespace {
+
+// Found by an attacker's review: ffmpeg reads URI= unquoted too, and honours
+// ffconcat `option` lines and DASH manifests found by content.
+TEST_F(HostCheckTest, ManifestTricksFoundInReviewAreRefused) {
+  write("media/unquoted.m3u8", "#EXTM3U\n#EXT-X-MAP:URI=" + p("secret/key.ts") + "\n#EXTINF:1,\na.mp4\n");
+  refused(check({p("media/unquoted.m3u8")}, {p("out/x.ts")}), "outside the media roots");
+  write("media/media.m3u8", "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=a,NAME=x,URI=" + p("secret/key.ts") +
+                                ",DEFAULT=YES\n#EXTINF:1,\na.mp4\n");
+  refused(check({p("media/media.m3u8")}, {p("out/x.ts")}), "outside the media roots");
+  write("media/escaped.m3u8", "#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"a\\\".mp4\"\n#EXTINF:1,\na.mp4\n");
+  refused(check({p("media/escaped.m3u8")}, {p("out/x.ts")}), "not a plain name");
+  write("media/opt.txt", "ffconcat version 1.0\noption use_absolute_path 1\nfile a.mp4\n");
+  refused(check({p("media/opt.txt")}, {p("out/x.ts")}), "not a plain name");
+  write("media/dash.mpd", "<?xml version=\"1.0\"?>\n<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\"><BaseURL>file:" +
+                              p("secret/key.ts") + "</BaseURL></MPD>\n");
+  refused(check({p("media/dash.mpd")}, {p("out/x.ts")}), "DASH");
+  // The plain forms still pass.
+  write("media/ok.m3u8", "#EXTM3U\n#EXT-X-MAP:URI=\"a.mp4\"\n#EXTINF:1,\na.mp4\n");
+  EXPECT_TRUE(check({p("media/ok.m3u8")}, {p("out/x.ts")}).is_ok());
+}
+
+}  // namespace
+}  // namespace ffleet::agent::runner

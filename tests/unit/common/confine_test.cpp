@@ -154,3 +154,21 @@ TEST(Confine, InputFormats) {
 
 }  // namespace
 }  // namespace ffleet::confine
+
+namespace ffleet::confine {
+namespace {
+
+// Found in review: librtmp reads options after a space in an RTMP URL
+// (swfUrl=http://169.254.169.254/ swfVfy=1) and fetches them itself.
+TEST(Confine, AUrlWithBlanksIsRefused) {
+  for (const char* u : {"rtmp://h/app/k swfUrl=http://169.254.169.254/ swfVfy=1", "rtmp://h/app/k\tx=1",
+                        "http://h/a\nb"}) {
+    auto st = check_spec(spec({"testsrc2"}, {u}, "lavfi"));
+    ASSERT_FALSE(st.is_ok()) << u;
+    EXPECT_NE(st.message().find("spaces or control characters"), std::string::npos) << st.message();
+  }
+  EXPECT_TRUE(check_spec(spec({"testsrc2"}, {"rtmp://h/app/k%20x"}, "lavfi")).is_ok());
+}
+
+}  // namespace
+}  // namespace ffleet::confine

@@ -57,6 +57,14 @@ TEST_F(Curve, ASecretOthersCanReadIsRefused) {
   EXPECT_NE(k.error().find("chmod 600"), std::string::npos) << k.error();
 }
 
+TEST_F(Curve, ASymlinkToASecretIsRefused) {
+  ASSERT_TRUE(write_pair(path("a.key"), *generate()).is_ok());
+  fs::create_symlink(path("a.key"), path("link.key"));
+  auto k = load_secret(path("link.key"));
+  ASSERT_FALSE(k.is_ok());
+  EXPECT_NE(k.error().find("symbolic link"), std::string::npos) << k.error();
+}
+
 TEST_F(Curve, GarbageIsNotAKey) {
   std::ofstream(path("bad")) << "not a key\n";
   ::chmod(path("bad").c_str(), 0600);
