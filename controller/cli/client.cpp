@@ -56,11 +56,18 @@ std::variant<proto::Reply, CallError> Client::exchange(const std::vector<std::st
     } catch (const zmq::error_t&) {
       continue;  // EINTR
     }
-    if (auto event = zio::try_recv(monitor_); event && !event->empty() && (*event)[0].size() >= 2) {
+    if (auto event = zio::try_recv(monitor_); event && !event->empty() && (*event)[0].size() >= 6) {
       std::uint16_t id = 0;
+      std::uint32_t value = 0;
       std::memcpy(&id, (*event)[0].data(), sizeof id);
-      return CallError{id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? kExitRefused : kExitUnreachable,
-                       handshake_failure(id, endpoint_, keys_)};
+      std::memcpy(&value, (*event)[0].data() + 2, sizeof value);
+      // Only a refused key or a mismatch of mechanisms (keys on one side only)
+      // is an answer; a handshake cut short (a controller restarting) is
+      // retried by libzmq until the deadline.
+      if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ||
+          (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH))
+        return CallError{id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? kExitRefused : kExitUnreachable,
+                         handshake_failure(id, endpoint_, keys_)};
     }
     auto got = zio::try_recv(sock_);
     if (!got) continue;

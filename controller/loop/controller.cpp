@@ -128,6 +128,9 @@ int Controller::run() {
     serve_agents();
     serve_clients(kClientBudgetMs);
     const std::int64_t after = clock::steady_ms();
+    // Stopped (SIGSTOP, a VM paused) in the middle of the turn: the agents are
+    // heard out before the timers below may judge them.
+    if (after - now > opts_.heartbeat_ms) on_pause(after - now, after);
     if (after >= next_tick_ms_) {
       tick(after);
       next_tick_ms_ = after + kTickMs;
@@ -135,8 +138,8 @@ int Controller::run() {
     end_turn();
     const std::int64_t done = clock::steady_ms();
     stats_.max_turn_ms = std::max(stats_.max_turn_ms, done - now);
-    // A turn this long (a disk stalled in fsync) kept us from listening too.
-    if (done - now > opts_.heartbeat_ms) on_pause(done - now, done);
+    // The rest of the turn this long (a disk stalled in fsync) kept us from listening too.
+    if (done - after > opts_.heartbeat_ms) on_pause(done - after, done);
     ++stats_.turns;
     if (done >= next_file_check_ms_) {
       next_file_check_ms_ = done + kFileCheckMs;
