@@ -153,13 +153,9 @@ class Dealer:
         self.s.close()
 
 
-class FakeAgent:
-    """Speaks ffleet v1 as an agent, so a test decides what is lost or repeated."""
-
-    def __init__(self, port, name):
-        self.name = name
-        self.d = Dealer(port, identity=name.encode())
-        self.next_id = 1
+class Peer:
+    """ffleet v1 messages over a Dealer `self.d`: what a fake agent and a fake
+    controller both do."""
 
     def send(self, mtype, body, in_reply_to=0):
         header = {"type": mtype, "msg_id": self.next_id, "sent_at_ms": int(time.time() * 1000),
@@ -184,13 +180,23 @@ class FakeAgent:
             if h["type"] == mtype:
                 return h, b
 
+
+class FakeAgent(Peer):
+    """Speaks ffleet v1 as an agent, so a test decides what is lost or repeated."""
+
+    def __init__(self, port, name):
+        self.name = name
+        self.d = Dealer(port, identity=name.encode())
+        self.next_id = 1
+
+
     def register(self, runs=()):
         self.send(10, {"name": self.name, "hostname": "fake", "cpus": 2, "mem_bytes": 1 << 30,
                        "ffmpeg_version": "fake", "max_streams": 4, "encoders": ["libx264"], "runs": list(runs)})
         return self.recv_type(11)
 
 
-class FakeController:
+class FakeController(Peer):
     """Listens where an agent connects (ZMTP, NULL mechanism, as a ROUTER) and speaks
     ffleet v1 to that one agent: a test can send it a START_RUN that the real
     controller would refuse to send."""
@@ -218,27 +224,8 @@ class FakeController:
         d._frame()  # the agent's READY
         self.d = d
 
-    def send(self, mtype, body, in_reply_to=0):
-        header = {"type": mtype, "msg_id": self.next_id, "sent_at_ms": int(time.time() * 1000),
-                  "in_reply_to": in_reply_to}
-        self.next_id += 1
-        self.d.send([b"FFLEET/1", pack(header), pack(body)])
-        return header["msg_id"]
-
-    def recv(self, timeout=5):
-        tag, header, body = self.d.recv(timeout)
-        assert tag == b"FFLEET/1", tag
-        return unpack(header), unpack(body)
-
     def recv_type(self, mtype, timeout=10):
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no message of type {mtype} within {timeout}s")
-            h, b = self.recv(left)
-            if h["type"] == mtype:
-                return h, b
+        return super().recv_type(mtype, timeout)
 
     def welcome(self):
         """Accepts the agent and answers its REGISTER; returns the REGISTER body."""
