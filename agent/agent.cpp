@@ -93,6 +93,7 @@ Status Agent::init() {
                    "--controller-key (docs/security.md)",
                    opts_.controller);
   }
+  configured_ffmpeg_ = opts_.ffmpeg;
   if (opts_.ffmpeg.find('/') == std::string::npos) {
     const auto p = boost::process::search_path(opts_.ffmpeg);
     if (p.empty()) return Status::error("ffmpeg not found on PATH (" + opts_.ffmpeg + "); install it or pass --ffmpeg");
@@ -103,15 +104,11 @@ Status Agent::init() {
   if (Status s = prepare_work_dir(opts_.work_dir); !s) return s;
   // ffmpeg's command line holds the stream's URLs, keys included.
   if (const std::string w = host::hidepid_warning(); !w.empty()) logger()->warn("proc_not_hidden why=\"{}\"", w);
-  auto media = resolve_roots(opts_.media_roots, "--media-root");
-  if (!media) return media.status();
-  auto output = resolve_roots(opts_.output_roots, "--output-root");
-  if (!output) return output.status();
+  auto policy = resolve_policy(opts_);
+  if (!policy) return policy.status();
   auto work = resolve_roots({opts_.work_dir}, "--work-dir");
   if (!work) return work.status();
-  policy_.media_roots = *media;
-  policy_.output_roots = *output;
-  policy_.protocols = opts_.protocols;
+  policy_ = *policy;
   logger()->info("confinement media_roots={} output_roots={} protocols={}", fmt::join(policy_.media_roots, ":"),
                  fmt::join(policy_.output_roots, ":"), fmt::join(policy_.protocols, ","));
 
@@ -131,20 +128,12 @@ Status Agent::init() {
   runner::RunConfig rc;
   rc.ffmpeg = opts_.ffmpeg;
   rc.work_dir = work->front();
-  rc.host.policy = policy_;
-  rc.force_kill_ms = opts_.force_kill_timeout_ms;
-  rc.log_lines = static_cast<std::size_t>(opts_.log_lines);
-  rc.stall_ms = opts_.stall_timeout_ms;
-  rc.session_limits = opts_.encoder_sessions;
-  rc.fallback = opts_.hardware_encoder_fallback;
   // ffprobe beside the ffmpeg we run, else on PATH; without it --mode auto transcodes.
   const auto dir = opts_.ffmpeg.substr(0, opts_.ffmpeg.rfind('/') + 1);
   if (::access((dir + "ffprobe").c_str(), X_OK) == 0) rc.ffprobe = dir + "ffprobe";
   else if (auto p = boost::process::search_path("ffprobe"); !p.empty()) rc.ffprobe = p.string();
-  rc.warn_cpu_percent = static_cast<double>(opts_.resource_warning_cpu_percent);
-  rc.warn_rss_bytes = opts_.resource_warning_memory_mb * 1024 * 1024;
   rc.host.encoders = detection_.usable();
-  rc.host.prefer_hardware = opts_.prefer_hardware_encoding;
+  rc = with_settings(std::move(rc));
 
   link_ = std::make_unique<link::Link>(ctx_, opts_.controller, link::routing_id(opts_.name, instance_),
                                        keys ? &*keys : nullptr);
@@ -153,6 +142,18 @@ Status Agent::init() {
       rc, proc_, [this](const proto::RunStarted& m) { link_->send_reliable(m); },
       [this](const proto::RunExited& m) { link_->send_reliable(m); });
   return Status::ok();
+}
+
+Result<confine::Policy> Agent::resolve_policy(const Options& o) const {
+  auto media = resolve_roots(o.media_roots, "--media-root");
+  if (!media) return media.status();
+  auto output = resolve_roots(o.output_roots, "--output-root");
+  if (!output) return output.status();
+  confine::Policy p;
+  p.media_roots = *media;
+  p.output_roots = *output;
+  p.protocols = o.protocols;
+  return p;
 }
 
 encoders::Deadlines Agent::detect_deadlines() const {
@@ -264,7 +265,8 @@ void Agent::begin_drain(std::int64_t now, bool exit_after) {
 
 void Agent::on_signal(int sig, std::int64_t now) {
   if (sig == SIGHUP) {
-    logger()->info("signal_received signal=SIGHUP action=redetect_encoders");
+    logger()->info("signal_received signal=SIGHUP action=reload_config,redetect_encoders");
+    reload_config();
     start_redetect("SIGHUP", now);
   } else if (sig == SIGCHLD) {
     runner_->reap(clock::wall_ms());

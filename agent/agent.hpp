@@ -5,6 +5,7 @@
 // the loop changes state. Not thread-safe: one thread runs it all.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include <zmq.hpp>
@@ -31,10 +32,20 @@ class Agent {
   Status init();
   // Runs until drained after SIGTERM/SIGINT; returns the exit code.
   int run();
+  // What SIGHUP runs to read the configuration again: the same command line
+  // parsed anew (config file, environment, flags).
+  void set_reparse(std::function<ParseOutcome()> reparse) { reparse_ = std::move(reparse); }
 
  private:
   encoders::Deadlines detect_deadlines() const;
   void log_detection(const encoders::Detection& d) const;
+  // reload.cpp: SIGHUP applies the settings marked live (agent/options.cpp)
+  // to new runs; others are logged as waiting for a restart.
+  void reload_config();
+  // `rc` with the settings SIGHUP may change, from opts_ and policy_.
+  runner::RunConfig with_settings(runner::RunConfig rc) const;
+  // The roots as the kernel sees them, each an existing directory.
+  Result<confine::Policy> resolve_policy(const Options& o) const;
   // SIGHUP or `ffleet agent detect`: starts a re-detection unless one runs.
   void start_redetect(const char* by, std::int64_t now);
   // Takes a finished re-detection's result; a failed one keeps the old list.
@@ -57,6 +68,8 @@ class Agent {
   std::int64_t next_deadline(std::int64_t now) const;
 
   Options opts_;
+  std::string configured_ffmpeg_;  // opts_.ffmpeg as given, before the PATH lookup
+  std::function<ParseOutcome()> reparse_;
   confine::Policy policy_;  // roots resolved at init
   const std::string instance_ = link::new_instance_id();
   encoders::Detection detection_;

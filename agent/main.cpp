@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   Agent agent(parsed.options);
+  agent.set_reparse([argc, argv] { return parse_options(argc, argv); });
   if (auto s = agent.init(); !s) {
     ffleet::log::get("agent")->error("startup_failed error=\"{}\"", s.message());
     std::fprintf(stderr, "ffleet-agent: %s\n", s.message().c_str());

@@ -13,39 +13,69 @@
 namespace ffleet::agent {
 namespace {
 
+using settings::boolean;
+using settings::int_map;
+using settings::integer;
+using settings::list;
+using settings::text;
+
 // The agent's settings, one row each (see common/settings.hpp): config keys
 // are the long flag names with dashes as underscores, plus the environment
-// settings in lower case (force_kill_timeout_ms, ...). The rows point into `o`.
+// settings in lower case (force_kill_timeout_ms, ...). The rows point into
+// `o`. docs/configuration.md and deploy/config/agent.toml list them
+// (tests/integration/test_config.py checks both against this).
 settings::Table table(Options& o) {
   settings::Table t;
   t.program = "ffleet-agent";
-  t.ints = {
-      {"max_streams", "", &o.max_streams, 0, 10000},
-      {"force_kill_timeout_ms", "FORCE_KILL_TIMEOUT_MS", &o.force_kill_timeout_ms, 100, 600000},
-      {"resource_monitor_interval_ms", "RESOURCE_MONITOR_INTERVAL_MS", &o.resource_monitor_interval_ms, 500, 3600000},
-      {"resource_warning_cpu_percent", "RESOURCE_WARNING_CPU_PERCENT", &o.resource_warning_cpu_percent, 1, 100000},
-      {"resource_warning_memory_mb", "RESOURCE_WARNING_MEMORY_MB", &o.resource_warning_memory_mb, 1, 10000000},
-      {"stall_timeout_ms", "FFLEET_STALL_TIMEOUT_MS", &o.stall_timeout_ms, 500, 86400000},
-      {"log_lines", "FFLEET_LOG_LINES", &o.log_lines, 1, 100000},
+  t.rows = {
+      text("controller", &o.controller).env("FFLEET_CONTROLLER").flag("--controller").help("The controller's endpoint"),
+      text("name", &o.name).flag("--name").help("This agent's name, unique in the fleet (empty: the hostname)"),
+      text("work_dir", &o.work_dir).flag("--work-dir")
+          .help("Playlists and scratch files, mode 0700 (empty: /tmp/ffleet-agent-NAME)"),
+      integer("max_streams", &o.max_streams, 0, 10000).flag("--max-streams").live()
+          .help("Streams this host runs at once (0: the CPU count)"),
+      text("ffmpeg", &o.ffmpeg).flag("--ffmpeg").help("The ffmpeg binary (a name is looked up on PATH)"),
+      text("log_level", &o.log_level).flag("--log-level").live().help("trace, debug, info, warn, error"),
+      text("key", &o.key).flag("--key").help("This agent's secret key file (ffleet keygen); with controller_key"),
+      text("controller_key", &o.controller_key).flag("--controller-key").help("The controller's public key file"),
+      list("media_roots", &o.media_roots, ':').env("FFLEET_MEDIA_ROOTS").flag("--media-root").live()
+          .help("ffmpeg reads local files only below these directories (none: no local file)"),
+      list("output_roots", &o.output_roots, ':').env("FFLEET_OUTPUT_ROOTS").flag("--output-root").live()
+          .help("ffmpeg writes local files only below these directories (none: no local file)"),
+      list("protocols", &o.protocols, ',').env("FFLEET_PROTOCOLS").flag("--protocols").live()
+          .help("What ffmpeg may open"),
+      integer("force_kill_timeout_ms", &o.force_kill_timeout_ms, 100, 600000).env("FORCE_KILL_TIMEOUT_MS").live()
+          .help("SIGKILL this long after the first SIGTERM of a stop"),
+      integer("resource_monitor_interval_ms", &o.resource_monitor_interval_ms, 500, 3600000)
+          .env("RESOURCE_MONITOR_INTERVAL_MS").live().help("CPU/RSS sampling of each ffmpeg's process group"),
+      integer("resource_warning_cpu_percent", &o.resource_warning_cpu_percent, 1, 100000)
+          .env("RESOURCE_WARNING_CPU_PERCENT").live().help("Warn above this CPU (percent of one core)"),
+      integer("resource_warning_memory_mb", &o.resource_warning_memory_mb, 1, 10000000)
+          .env("RESOURCE_WARNING_MEMORY_MB").live().help("Warn above this RSS (MB)"),
+      boolean("prefer_hardware_encoding", &o.prefer_hardware_encoding).env("PREFER_HARDWARE_ENCODING").live()
+          .help("With --encoder auto, use a working hardware encoder first"),
+      boolean("hardware_encoder_fallback", &o.hardware_encoder_fallback).env("HARDWARE_ENCODER_FALLBACK").live()
+          .help("A hardware encoder failing at start is replaced by libx264 in the same run"),
+      int_map("encoder_sessions", [&o] { return settings::IntMap(o.encoder_sessions.begin(), o.encoder_sessions.end()); },
+              [&o](const settings::IntMap& m) {
+                o.encoder_sessions.clear();
+                for (const auto& [k, v] : m) o.encoder_sessions[k] = static_cast<int>(v);
+              }, 0, 1000).live()
+          .help("Concurrent hardware encoder sessions per vendor (env FFLEET_ENCODER_SESSIONS=nvenc=5,qsv=4)"),
+      integer("stall_timeout_ms", &o.stall_timeout_ms, 500, 86400000).env("FFLEET_STALL_TIMEOUT_MS").live()
+          .help("A run whose progress does not advance this long is killed as stalled"),
+      integer("log_lines", &o.log_lines, 1, 100000).env("FFLEET_LOG_LINES").live()
+          .help("stderr lines kept per run for ffleet stream logs"),
   };
-  t.bools = {{"prefer_hardware_encoding", "PREFER_HARDWARE_ENCODING", &o.prefer_hardware_encoding},
-             {"hardware_encoder_fallback", "HARDWARE_ENCODER_FALLBACK", &o.hardware_encoder_fallback}};
-  t.texts = {{"controller", &o.controller}, {"name", &o.name},      {"work_dir", &o.work_dir},
-             {"ffmpeg", &o.ffmpeg},         {"log_level", &o.log_level},
-             {"key", &o.key},               {"controller_key", &o.controller_key}};
-  t.lists = {{"media_roots", "FFLEET_MEDIA_ROOTS", ':', &o.media_roots},
-             {"output_roots", "FFLEET_OUTPUT_ROOTS", ':', &o.output_roots},
-             {"protocols", "FFLEET_PROTOCOLS", ',', &o.protocols}};
-  t.maps = {{"encoder_sessions",
-             [&o](const std::string& vendor, std::int64_t n) { o.encoder_sessions[vendor] = static_cast<int>(n); }, 0,
-             1000}};
   return t;
 }
 
-Status apply_file(const std::string& path, Options& o) {
-  auto text = settings::read_config(path);
-  return text ? apply_config_text(*text, path, o) : text.status();
-}
+const char* kHeader =
+    "# ffleet-agent configuration (TOML). Precedence: defaults < this file <\n"
+    "# environment < flags. Every key is shown with its default, commented out;\n"
+    "# [SIGHUP] marks what `systemctl reload` (SIGHUP) changes without a restart\n"
+    "# (new runs get it; running ones keep what they started with).\n"
+    "# See docs/configuration.md.\n";
 
 // "nvenc=5,qsv=4" -> overrides of the per-vendor session limits.
 Status parse_sessions(const std::string& text, std::map<std::string, int>& out, const char* where) {
@@ -65,10 +95,12 @@ Status parse_sessions(const std::string& text, std::map<std::string, int>& out, 
   return Status::ok();
 }
 
-Status apply_env(Options& o) {
-  if (auto v = env::text("FFLEET_ENCODER_SESSIONS"))
+Status apply_env(Options& o, settings::Origins& origins) {
+  if (auto v = env::text("FFLEET_ENCODER_SESSIONS")) {
     if (Status s = parse_sessions(*v, o.encoder_sessions, "FFLEET_ENCODER_SESSIONS"); !s) return s;
-  return settings::apply_env(table(o));
+    origins["encoder_sessions"] = "env FFLEET_ENCODER_SESSIONS";
+  }
+  return settings::apply_env(table(o), &origins);
 }
 
 std::string settings_protocols() {
@@ -99,6 +131,8 @@ std::string hostname() {
 
 }  // namespace
 
+settings::Table settings_table(Options& o) { return table(o); }
+
 Status apply_config_text(std::string_view toml_text, const std::string& origin, Options& o) {
   Options next = o;  // all or nothing
   if (Status s = settings::apply_toml(toml_text, origin, table(next)); !s) return s;
@@ -106,15 +140,21 @@ Status apply_config_text(std::string_view toml_text, const std::string& origin, 
   return Status::ok();
 }
 
+std::string example_config() {
+  Options defaults;
+  return settings::example(table(defaults), kHeader);
+}
+
 ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-agent: runs ffmpeg for the ffleet controller on this host"};
-  std::string config, controller, name, work_dir, ffmpeg, log_level, key, controller_key;
+  std::string controller, name, work_dir, ffmpeg, log_level, key, controller_key;
   std::int64_t max_streams = -1;
   std::vector<std::string> media_roots, output_roots;
   std::string protocols;
-  app.add_option("--config", config, "TOML config file");
+  bool print_config = false, print_example = false;
+  app.add_option("--config", o.config_file, "TOML config file (see --print-config-example)");
   app.add_option("--controller", controller, "controller endpoint (default tcp://127.0.0.1:7700)");
   app.add_option("--name", name, "agent name (default: hostname)");
   app.add_option("--work-dir", work_dir, "directory for playlists and scratch files");
@@ -128,50 +168,58 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--output-root", output_roots, "ffmpeg writes local files only below DIR (repeatable; default: none)");
   app.add_option("--protocols", protocols, "protocols ffmpeg may open, comma-separated (default: all of " +
                                                settings_protocols() + ")");
+  app.add_flag("--print-config", print_config, "print the effective configuration (and where each value comes from), then exit");
+  app.add_flag("--print-config-example", print_example, "print an example config file with every key and its default");
   app.set_version_flag("--version", "ffleet-agent 0.1.0");
+  auto fail = [&](int code, const std::string& m) {
+    out.exit_now = true;
+    out.exit_code = code;
+    out.message = m;
+    if (!out.message.empty() && out.message.back() == '\n') out.message.pop_back();
+    return out;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    out.exit_now = true;
-    out.message = app.help();
-    return out;
+    return fail(0, app.help());
   } catch (const CLI::CallForVersion& e) {
-    out.exit_now = true;
-    out.message = e.what();
-    return out;
+    return fail(0, e.what());
   } catch (const CLI::ParseError& e) {
-    out.exit_now = true;
-    out.exit_code = 2;
-    out.message = e.what();
-    return out;
+    return fail(2, e.what());
   }
-  auto fail = [&](const std::string& m) {
-    out.exit_now = true;
-    out.exit_code = 2;
-    out.message = m;
-    return out;
-  };
-  if (!config.empty())
-    if (Status s = apply_file(config, o); !s) return fail(s.message());
-  if (Status s = apply_env(o); !s) return fail(s.message());
-  if (auto c = env::text("FFLEET_CONTROLLER")) o.controller = *c;
-  if (!controller.empty()) o.controller = controller;
-  if (!name.empty()) o.name = name;
-  if (!work_dir.empty()) o.work_dir = work_dir;
-  if (max_streams >= 0) o.max_streams = max_streams;
-  if (!ffmpeg.empty()) o.ffmpeg = ffmpeg;
-  if (!log_level.empty()) o.log_level = log_level;
-  if (!key.empty()) o.key = key;
-  if (!controller_key.empty()) o.controller_key = controller_key;
+  if (print_example) return fail(0, example_config());
+  settings::Origins& origins = out.origins;
+  if (!o.config_file.empty()) {
+    auto text = settings::read_config(o.config_file);
+    if (!text) return fail(2, text.status().message());
+    Options next = o;
+    if (Status s = settings::apply_toml(*text, o.config_file, table(next), &origins); !s) return fail(2, s.message());
+    o = std::move(next);
+  }
+  if (Status s = apply_env(o, origins); !s) return fail(2, s.message());
+  auto given = [&](const char* k, const char* flag) { origins[k] = std::string("flag ") + flag; };
+  if (!controller.empty()) o.controller = controller, given("controller", "--controller");
+  if (!name.empty()) o.name = name, given("name", "--name");
+  if (!work_dir.empty()) o.work_dir = work_dir, given("work_dir", "--work-dir");
+  if (max_streams >= 0) o.max_streams = max_streams, given("max_streams", "--max-streams");
+  if (!ffmpeg.empty()) o.ffmpeg = ffmpeg, given("ffmpeg", "--ffmpeg");
+  if (!log_level.empty()) o.log_level = log_level, given("log_level", "--log-level");
+  if (!key.empty()) o.key = key, given("key", "--key");
+  if (!controller_key.empty()) o.controller_key = controller_key, given("controller_key", "--controller-key");
   if (o.key.empty() != o.controller_key.empty())
-    return fail("--key and --controller-key go together (CURVE needs both: see docs/security.md)");
-  if (!media_roots.empty()) o.media_roots = media_roots;
-  if (!output_roots.empty()) o.output_roots = output_roots;
-  if (!protocols.empty()) o.protocols = settings::split_list(protocols, ',');
-  if (Status s = check_confinement(o); !s) return fail(s.message());
+    return fail(2, "--key and --controller-key go together (CURVE needs both: see docs/security.md)");
+  if (!media_roots.empty()) o.media_roots = media_roots, given("media_roots", "--media-root");
+  if (!output_roots.empty()) o.output_roots = output_roots, given("output_roots", "--output-root");
+  if (!protocols.empty()) o.protocols = settings::split_list(protocols, ','), given("protocols", "--protocols");
+  if (Status s = check_confinement(o); !s) return fail(2, s.message());
   if (o.name.empty()) o.name = hostname();
   if (o.work_dir.empty()) o.work_dir = "/tmp/ffleet-agent-" + o.name;
   if (o.max_streams <= 0) o.max_streams = std::max(1u, std::thread::hardware_concurrency());
+  if (print_config)
+    return fail(0, settings::render(table(o), origins,
+                                    "# ffleet-agent: effective configuration (defaults < " +
+                                        (o.config_file.empty() ? std::string("no config file") : o.config_file) +
+                                        " < environment < flags)\n"));
   return out;
 }
 

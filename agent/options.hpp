@@ -16,6 +16,7 @@
 namespace ffleet::agent {
 
 struct Options {
+  std::string config_file;  // --config: read again on SIGHUP
   std::string controller = "tcp://127.0.0.1:7700";
   std::string name;      // default: hostname
   std::string work_dir;  // default: /tmp/ffleet-agent-NAME
@@ -47,11 +48,20 @@ struct Options {
 };
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;
+// Command line over environment over config file over defaults. --help,
+// --version, --print-config and --print-config-example end in exit_now with
+// the text to print (exit 0); a bad setting in exit_now with its line (2).
 ParseOutcome parse_options(int argc, char** argv);
 
+// The settings table over `o` (what SIGHUP compares and copies).
+settings::Table settings_table(Options& o);
+// deploy/config/agent.toml: every key with its help and default.
+std::string example_config();
+
 // Applies the TOML text of a config file over `o` (what --config does with the
-// file's contents); `origin` names it in the error. Unknown keys are ignored.
-// On a syntax error `o` is left as it was.
+// file's contents); `origin` names it in the error. An unknown key, a value of
+// the wrong type or out of its range is an error naming the file, line and
+// key; on any error `o` is left as it was.
 Status apply_config_text(std::string_view toml_text, const std::string& origin, Options& o);
 
 }  // namespace ffleet::agent

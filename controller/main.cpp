@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   }
   const int version = store->schema_version();
   Controller c(o, std::move(*store));
+  c.set_reparse([argc, argv] { return parse_options(argc, argv); });
   auto endpoint = c.bind();
   if (!endpoint) {
     log->error("startup_failed error=\"{}\"", endpoint.error());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ffleet/common/parse_outcome.hpp"
+#include "ffleet/common/settings.hpp"
 #include "ffleet/common/status.hpp"
 #include "limits/limits.hpp"
 #include "retry/retry.hpp"
@@ -15,6 +16,7 @@
 namespace ffleet::controller {
 
 struct Options {
+  std::string config_file;  // --config: read again on SIGHUP
   std::string listen = "tcp://127.0.0.1:7700";
   std::string db = "./ffleet.db";
   std::string log_level = "info";
@@ -50,7 +52,15 @@ struct Options {
 };
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;
+// Command line over environment over config file over defaults. --help,
+// --version, --print-config and --print-config-example end in exit_now with
+// the text to print (exit 0); a bad setting in exit_now with its line (2).
 ParseOutcome parse_options(int argc, char** argv);
+
+// The settings table over `o` (what SIGHUP compares and copies).
+settings::Table settings_table(Options& o);
+// deploy/config/controller.toml: every key with its help and default.
+std::string example_config();
 
 // Applies the TOML text of a config file over `o` (what --config does with the
 // file's contents); `origin` names it in the error. An unknown key, a value of

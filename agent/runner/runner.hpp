@@ -61,6 +61,8 @@ class Runner {
   std::size_t probing() const { return probing_.size(); }
   const RunConfig& config() const { return cfg_; }
   void set_encoders(std::vector<std::string> e) { cfg_.host.encoders = std::move(e); }
+  // New settings (SIGHUP) for runs started from now on; running ones keep theirs.
+  void reconfigure(RunConfig cfg) { cfg_ = std::move(cfg); }
 
  private:
   // The offer for the next run: encoders minus resting ones, free sessions.

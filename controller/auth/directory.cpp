@@ -22,18 +22,25 @@ std::optional<Role> parse_role(std::string_view s) {
   return std::nullopt;
 }
 
-Status Directory::add_admin_file(const std::string& pub_path) {
-  auto key = curve::load_public(pub_path);
-  if (!key) return Status::error("--admin-key: " + key.error());
-  std::string name = std::filesystem::path(pub_path).filename().string();
-  for (const char* suffix : {".pub", ".key"})
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, suffix) == 0) name.resize(name.size() - 4);
-  for (const auto& a : admins_)
-    if (a.name == name || a.public_key == *key)
-      return Status::error("--admin-key " + pub_path + ": admin " + name + " or its key is given twice");
-  admins_.push_back({Principal::Kind::kPerson, name, Role::kAdmin, *key, "admin key file " + pub_path});
+Result<std::vector<Principal>> admins_from_files(const std::vector<std::string>& pub_paths) {
+  std::vector<Principal> out;
+  for (const auto& pub_path : pub_paths) {
+    auto key = curve::load_public(pub_path);
+    if (!key) return Status::error("--admin-key: " + key.error());
+    std::string name = std::filesystem::path(pub_path).filename().string();
+    for (const char* suffix : {".pub", ".key"})
+      if (name.size() > 4 && name.compare(name.size() - 4, 4, suffix) == 0) name.resize(name.size() - 4);
+    for (const auto& a : out)
+      if (a.name == name || a.public_key == *key)
+        return Status::error("--admin-key " + pub_path + ": admin " + name + " or its key is given twice");
+    out.push_back({Principal::Kind::kPerson, name, Role::kAdmin, *key, "admin key file " + pub_path});
+  }
+  return out;
+}
+
+void Directory::set_admins(std::vector<Principal> admins) {
+  admins_ = std::move(admins);
   index();
-  return Status::ok();
 }
 
 void Directory::load(const std::vector<UserRow>& users, const std::vector<AgentKeyRow>& agents) {

@@ -27,10 +27,14 @@ struct Principal {
   std::string source;  // "admin key file PATH" or "database"
 };
 
+// Admins from --admin-key files, each named by its file's stem; an
+// unreadable file or a name or key given twice is the error.
+Result<std::vector<Principal>> admins_from_files(const std::vector<std::string>& pub_paths);
+
 class Directory {
  public:
-  // Admins from --admin-key files, named by each file's stem.
-  Status add_admin_file(const std::string& pub_path);
+  // Replaces the admins (from admins_from_files): at start and on SIGHUP.
+  void set_admins(std::vector<Principal> admins);
   // Replaces what came from the store (after any change to it, and after a
   // rollback).
   void load(const std::vector<UserRow>& users, const std::vector<AgentKeyRow>& agents);

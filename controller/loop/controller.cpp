@@ -77,7 +77,7 @@ void Controller::tick(std::int64_t now) {
 }
 
 int Controller::run() {
-  signals::install({SIGTERM, SIGINT});
+  signals::install({SIGTERM, SIGINT, SIGHUP});
   started_ms_ = clock::steady_ms();
   // Agents known from before this start get a grace period to reconnect and
   // report their runs before any of them may be declared lost.
@@ -117,6 +117,10 @@ int Controller::run() {
     if (lag > opts_.heartbeat_ms) on_pause(lag, now);
     if (items[1].revents & ZMQ_POLLIN) {
       for (int sig : signals::drain()) {
+        if (sig == SIGHUP) {
+          reload_config();
+          continue;
+        }
         logger()->info("signal_received signal={} action=exit streams_keep_running=true", strsignal(sig));
         exit_code_ = kExitOk;
       }

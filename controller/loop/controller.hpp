@@ -56,6 +56,10 @@ class Controller {
   // keep them running and this controller's successor adopts them.
   int run();
 
+  // What SIGHUP runs to read the configuration again: the same command line
+  // parsed anew (config file, environment, flags). Without it SIGHUP only logs.
+  void set_reparse(std::function<ParseOutcome()> reparse) { reparse_ = std::move(reparse); }
+
   // Counts of per-stream bookkeeping, for leak tests and debug logs.
   std::size_t tracked_commands() const { return last_command_ms_.size(); }
 
@@ -154,8 +158,14 @@ class Controller {
   proto::Reply limits_show();
   void expire_log_requests(std::int64_t now);
 
+  // reload.cpp: SIGHUP applies what may change without a restart.
+  void reload_config();
+
   // security.cpp: keys, the ZAP handler, rate caps, who may connect
   Status setup_security();
+  // Admins from these key files (at start, and on SIGHUP), unless one is
+  // unreadable or clashes with a stored user: then nothing changes.
+  Status set_admin_keys(const std::vector<std::string>& pub_paths);
   bool secure() const { return keys_.has_value(); }
   void reload_directory();
   void on_zap();
@@ -183,6 +193,7 @@ class Controller {
   proto::AgentView agent_view(const registry::Agent& a, const std::map<std::string, std::int64_t>& active);
 
   Options opts_;
+  std::function<ParseOutcome()> reparse_;
   store::Store store_;
   registry::Registry registry_;
   zmq::context_t ctx_;

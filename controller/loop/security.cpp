@@ -76,13 +76,8 @@ Status Controller::setup_security() {
   }
   auto keys = curve::load_secret(opts_.key);
   if (!keys) return Status::error("--key: " + keys.error());
-  for (const auto& path : opts_.admin_keys)
-    if (Status s = directory_.add_admin_file(path); !s) return s;
+  if (Status s = set_admin_keys(opts_.admin_keys); !s) return s;
   reload_directory();
-  for (const auto& u : store_.users())
-    if (directory_.admin_file_user(u.name))
-      return Status::error("--admin-key names admin " + u.name + ", and a user " + u.name +
-                           " is in the database: `ffleet user rm " + u.name + "` first, or rename the key file");
   // The ZAP handler must be bound before the first handshake.
   zap_ = zmq::socket_t(ctx_, zmq::socket_type::rep);
   zap_.set(zmq::sockopt::linger, 0);
@@ -93,6 +88,18 @@ Status Controller::setup_security() {
                  directory_.admins().size(), directory_.size() - directory_.admins().size());
   if (directory_.size() == 0)
     logger()->warn("no admin key and no users: nobody can run commands; give --admin-key PUBFILE");
+  return Status::ok();
+}
+
+Status Controller::set_admin_keys(const std::vector<std::string>& pub_paths) {
+  auto admins = auth::admins_from_files(pub_paths);
+  if (!admins) return admins.status();
+  for (const auto& u : store_.users())
+    for (const auto& a : *admins)
+      if (a.name == u.name)
+        return Status::error("--admin-key names admin " + u.name + ", and a user " + u.name +
+                             " is in the database: `ffleet user rm " + u.name + "` first, or rename the key file");
+  directory_.set_admins(std::move(*admins));
   return Status::ok();
 }
 

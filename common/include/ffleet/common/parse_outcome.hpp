@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "ffleet/common/settings.hpp"
+
 namespace ffleet {
 
 template <class Options>
@@ -12,6 +14,8 @@ struct ParseOutcome {
   bool exit_now = false;
   int exit_code = 0;
   std::string message;
+  // Where each setting came from (--print-config; a reload logs it).
+  settings::Origins origins;
 };
 
 }  // namespace ffleet

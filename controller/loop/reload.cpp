@@ -1,0 +1,64 @@
+// SIGHUP: the configuration is read again the way it was at start (the same
+// command line: config file, environment, flags). Settings marked live in the
+// table (controller/options.cpp) take effect at once; others are logged as
+// waiting for a restart and keep their running value. A file that does not
+// parse, or an admin key that cannot be read, changes nothing.
+#include "ffleet/common/log.hpp"
+#include "loop/controller.hpp"
+
+namespace ffleet::controller {
+namespace {
+auto logger() {
+  static auto l = log::get("controller");
+  return l;
+}
+}  // namespace
+
+void Controller::reload_config() {
+  if (!reparse_) {
+    logger()->warn("config_reload_skipped why=\"no command line to read again\"");
+    return;
+  }
+  ParseOutcome parsed = reparse_();
+  if (parsed.exit_now) {
+    logger()->error("config_reload_failed error=\"{}\" action=keep_running_config", parsed.message);
+    return;
+  }
+  Options next = std::move(parsed.options);
+  const auto changes = settings::diff(settings_table(opts_), settings_table(next));
+  auto changed = [&](const char* key) {
+    for (const auto& c : changes)
+      if (c.key == key) return true;
+    return false;
+  };
+  // What can fail is tried before anything changes.
+  if (changed("log_level"))
+    if (Status s = log::setup(next.log_level); !s) {
+      logger()->error("config_reload_failed error=\"{}\" action=keep_running_config", s.message());
+      return;
+    }
+  if (changed("admin_keys") && secure())
+    if (Status s = set_admin_keys(next.admin_keys); !s) {
+      (void)log::setup(opts_.log_level);  // the level it had, known good
+      logger()->error("config_reload_failed error=\"{}\" action=keep_running_config", s.message());
+      return;
+    }
+  int live = 0, waiting = 0;
+  const auto running = settings_table(opts_);
+  const auto fresh = settings_table(next);
+  for (const auto& c : changes) {
+    if (c.reload == settings::Reload::kLive) {
+      settings::copy(fresh, running, c.key);
+      ++live;
+      logger()->info("config_changed key={} from={} to={}", c.key, c.before, c.after);
+    } else {
+      ++waiting;
+      logger()->warn("config_needs_restart key={} running={} configured={}", c.key, c.before, c.after);
+    }
+  }
+  opts_.config_file = next.config_file;
+  logger()->info("config_reloaded file={} changed={} needs_restart={}",
+                 opts_.config_file.empty() ? "none" : opts_.config_file, live, waiting);
+}
+
+}  // namespace ffleet::controller
