@@ -49,7 +49,7 @@ test:
 	  cmake --preset asan >/dev/null && \
 	  cmake --build --preset asan -j$(JOBS) && \
 	  ctest --test-dir build/asan -L unit -j$(JOBS) --output-on-failure && \
-	  ctest --test-dir build/asan -L integration --output-on-failure; \
+	  ctest --test-dir build/asan -L integration -j2 --output-on-failure; \
 	  rc=$$?; wait; exit $$rc
 	@if [ "$$(cat build/fuzz-build.rc)" != 0 ]; then tail -40 build/fuzz-build.log; echo "make: the fuzz build failed" >&2; exit 1; fi
 	@# A short pass of every fuzz target.

@@ -20,6 +20,9 @@ const ConfigSchema<Options>& schema() {
           {K::Kind::kString, "listen", {}, [](Options& o) -> std::string& { return o.listen; }},
           {K::Kind::kString, "db", {}, [](Options& o) -> std::string& { return o.db; }},
           {K::Kind::kString, "log_level", {}, [](Options& o) -> std::string& { return o.log_level; }},
+          {K::Kind::kString, "key", {}, [](Options& o) -> std::string& { return o.key; }},
+          {K::Kind::kList, "admin_keys", {}, {}, {}, [](Options& o) -> std::vector<std::string>& { return o.admin_keys; }},
+          {K::Kind::kBool, "insecure", {}, {}, [](Options& o) -> bool& { return o.insecure; }},
           {K::Kind::kInt, "heartbeat_ms", [](Options& o) -> std::int64_t& { return o.heartbeat_ms; }},
           {K::Kind::kInt, "lost_after_ms", [](Options& o) -> std::int64_t& { return o.lost_after_ms; }},
           {K::Kind::kInt, "restart_grace_ms", [](Options& o) -> std::int64_t& { return o.restart_grace_ms; }},
@@ -39,7 +42,10 @@ const ConfigSchema<Options>& schema() {
         return controller::apply_config_text(text, origin, o);
       },
       [](const Options& o) {
-        return show(o.listen) + " " + show(o.db) + " " + show(o.log_level) + " hb=" + std::to_string(o.heartbeat_ms) +
+        std::string admins;
+        for (const auto& a : o.admin_keys) admins += show(a) + ",";
+        return show(o.listen) + " " + show(o.db) + " " + show(o.log_level) + " key=" + show(o.key) + " admins=[" +
+               admins + "] insecure=" + std::to_string(o.insecure) + " hb=" + std::to_string(o.heartbeat_ms) +
                " lost=" + std::to_string(o.lost_after_ms) + " grace=" + std::to_string(o.restart_grace_ms) +
                " fence=" + std::to_string(o.fence_margin_ms) + " resend=" + std::to_string(o.resend_ms) +
                " global=" + std::to_string(o.limits.global) + " per_user=" + std::to_string(o.limits.per_user) +
