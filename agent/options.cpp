@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ffleet/common/env.hpp"
+#include "ffleet/common/metrics_server.hpp"
 #include "ffleet/common/settings.hpp"
 
 namespace ffleet::agent {
@@ -32,7 +33,8 @@ settings::Table table(Options& o) {
              {"hardware_encoder_fallback", "HARDWARE_ENCODER_FALLBACK", &o.hardware_encoder_fallback}};
   t.texts = {{"controller", &o.controller}, {"name", &o.name},      {"work_dir", &o.work_dir},
              {"ffmpeg", &o.ffmpeg},         {"log_level", &o.log_level},
-             {"key", &o.key},               {"controller_key", &o.controller_key}};
+             {"key", &o.key},               {"controller_key", &o.controller_key},
+             {"metrics", &o.metrics}};
   t.lists = {{"media_roots", "FFLEET_MEDIA_ROOTS", ':', &o.media_roots},
              {"output_roots", "FFLEET_OUTPUT_ROOTS", ':', &o.output_roots},
              {"protocols", "FFLEET_PROTOCOLS", ',', &o.protocols}};
@@ -68,6 +70,7 @@ Status parse_sessions(const std::string& text, std::map<std::string, int>& out, 
 Status apply_env(Options& o) {
   if (auto v = env::text("FFLEET_ENCODER_SESSIONS"))
     if (Status s = parse_sessions(*v, o.encoder_sessions, "FFLEET_ENCODER_SESSIONS"); !s) return s;
+  if (auto m = env::text("FFLEET_METRICS")) o.metrics = *m;
   return settings::apply_env(table(o));
 }
 
@@ -110,7 +113,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-agent: runs ffmpeg for the ffleet controller on this host"};
-  std::string config, controller, name, work_dir, ffmpeg, log_level, key, controller_key;
+  std::string config, controller, name, work_dir, ffmpeg, log_level, key, controller_key, metrics;
   std::int64_t max_streams = -1;
   std::vector<std::string> media_roots, output_roots;
   std::string protocols;
@@ -124,6 +127,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_option("--key", key, "this agent's secret key file (ffleet keygen)");
   app.add_option("--controller-key", controller_key, "the controller's public key file");
+  app.add_option("--metrics", metrics, "serve Prometheus metrics at http://ADDR:PORT/metrics (no auth: keep it private)");
   app.add_option("--media-root", media_roots, "ffmpeg reads local files only below DIR (repeatable; default: none)");
   app.add_option("--output-root", output_roots, "ffmpeg writes local files only below DIR (repeatable; default: none)");
   app.add_option("--protocols", protocols, "protocols ffmpeg may open, comma-separated (default: all of " +
@@ -163,6 +167,9 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!log_level.empty()) o.log_level = log_level;
   if (!key.empty()) o.key = key;
   if (!controller_key.empty()) o.controller_key = controller_key;
+  if (!metrics.empty()) o.metrics = metrics;
+  if (!o.metrics.empty())
+    if (auto a = metrics::parse_address(o.metrics); !a) return fail(a.error());
   if (o.key.empty() != o.controller_key.empty())
     return fail("--key and --controller-key go together (CURVE needs both: see docs/security.md)");
   if (!media_roots.empty()) o.media_roots = media_roots;

@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ffleet/common/env.hpp"
+#include "ffleet/common/metrics_server.hpp"
 #include "ffleet/common/settings.hpp"
 
 namespace ffleet::controller {
@@ -26,7 +28,7 @@ settings::Table table(Options& o) {
       {"run_history", "FFLEET_RUN_HISTORY", &o.run_history, 1, 100000},
       {"schedule_history", "FFLEET_SCHEDULE_HISTORY", &o.schedule_history, 1, 100000},
   };
-  t.texts = {{"listen", &o.listen}, {"db", &o.db}, {"log_level", &o.log_level}, {"key", &o.key}};
+  t.texts = {{"listen", &o.listen}, {"db", &o.db}, {"log_level", &o.log_level}, {"key", &o.key}, {"metrics", &o.metrics}};
   t.maps = {{"user_limits", [&o](const std::string& user, std::int64_t n) { o.limits.user_overrides[user] = n; }, 0,
              1000000}};
   return t;
@@ -37,7 +39,10 @@ Status apply_file(const std::string& path, Options& o) {
   return text ? apply_config_text(*text, path, o) : text.status();
 }
 
-Status apply_env(Options& o) { return settings::apply_env(table(o)); }
+Status apply_env(Options& o) {
+  if (auto m = env::text("FFLEET_METRICS")) o.metrics = *m;
+  return settings::apply_env(table(o));
+}
 
 }  // namespace
 
@@ -52,7 +57,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-controller: schedules ffmpeg streams across ffleet agents"};
-  std::string config, listen, db, log_level, key;
+  std::string config, listen, db, log_level, key, metrics;
   std::vector<std::string> admin_keys;
   bool insecure = false;
   app.add_option("--config", config, "TOML config file");
@@ -62,6 +67,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--listen", listen, "endpoint for agents and the CLI (default tcp://127.0.0.1:7700)");
   app.add_option("--db", db, "SQLite database (default ./ffleet.db)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--metrics", metrics, "serve Prometheus metrics at http://ADDR:PORT/metrics (no auth: keep it private)");
   app.set_version_flag("--version", "ffleet-controller 0.1.0");
   auto fail = [&](int code, const std::string& m) {
     out.exit_now = true;
@@ -85,6 +91,9 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!db.empty()) o.db = db;
   if (!log_level.empty()) o.log_level = log_level;
   if (!key.empty()) o.key = key;
+  if (!metrics.empty()) o.metrics = metrics;
+  if (!o.metrics.empty())
+    if (auto a = metrics::parse_address(o.metrics); !a) return fail(2, a.error());
   for (auto& k : admin_keys) o.admin_keys.push_back(k);
   o.insecure = o.insecure || insecure;
   if (o.key.empty() && !o.admin_keys.empty()) return fail(2, "--admin-key needs --key (the controller's own key)");
