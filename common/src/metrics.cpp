@@ -104,8 +104,11 @@ Registry::Registry(std::vector<Def> defs) : defs_(std::move(defs)) {
     for (const auto& l : d.labels)
       if (!valid_name(l) || l.rfind("__", 0) == 0 || label_bad.count(l))
         throw std::invalid_argument("metric " + d.name + ": bad label name " + l);
-    if (!families_.emplace(d.name, Family{i, {}}).second)
-      throw std::invalid_argument("metric " + d.name + " is defined twice");
+    auto [it, fresh] = families_.emplace(d.name, Family{i, {}});
+    if (!fresh) throw std::invalid_argument("metric " + d.name + " is defined twice");
+    // A family without labels starts at 0, so rate() and increase() have a
+    // first sample (Prometheus' advice for counters).
+    if (d.labels.empty()) it->second.series[{}].bucket.assign(d.buckets.size(), 0);
   }
 }
 

@@ -3,6 +3,7 @@
 #include "ffleet/common/metrics_server.hpp"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -80,6 +81,12 @@ Result<std::unique_ptr<Server>> Server::start(const std::string& addr) {
   http.set_write_timeout(kIoTimeoutS, 0);
   http.set_keep_alive_max_count(10);
   http.set_payload_max_length(4096);
+  // SO_REUSEADDR only: the library's default adds SO_REUSEPORT, which would
+  // let a second daemon bind the same port and share the scrapes silently.
+  http.set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   http.Get("/metrics", [p](const httplib::Request&, httplib::Response& res) {
     std::string body;
     {

@@ -120,7 +120,9 @@ class Metrics(unittest.TestCase):
                          "ffleet_agent_stream_frames_total", "ffleet_agent_stream_uptime_seconds",
                          "ffleet_agent_stream_resident_memory_bytes"):
                 self.assertIsNotNone(value(atext, name, stream="cam-1", stream_id=sid), name)
-            self.assertGreater(value(atext, "ffleet_agent_stream_resident_memory_bytes", stream_id=sid), 0)
+            # Sampled every RESOURCE_MONITOR_INTERVAL_MS.
+            wait_until(lambda: value(get(am)[2], "ffleet_agent_stream_resident_memory_bytes", stream_id=sid) > 0, 30,
+                       "the stream's RSS to be sampled")
             self.assertGreater(value(atext, "ffleet_agent_host_memory_total_bytes"), 0)
             self.assertEqual(value(atext, "ffleet_agent_streams"), 1.0)
             self.assertEqual(value(atext, "ffleet_agent_connected"), 1.0)

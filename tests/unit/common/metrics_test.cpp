@@ -17,11 +17,14 @@ Registry sample() {
   });
 }
 
-TEST(Metrics, EmptyFamiliesStillShowHelpAndType) {
+TEST(Metrics, EmptyFamiliesStillShowHelpAndTypeAndUnlabelledOnesStartAtZero) {
   EXPECT_EQ(sample().render(),
             "# HELP ffleet_test_runs_total Runs.\n# TYPE ffleet_test_runs_total counter\n"
             "# HELP ffleet_test_streams Streams \\\\ by state\\nsecond line\n# TYPE ffleet_test_streams gauge\n"
-            "# HELP ffleet_test_lag_seconds Lag.\n# TYPE ffleet_test_lag_seconds histogram\n");
+            "# HELP ffleet_test_lag_seconds Lag.\n# TYPE ffleet_test_lag_seconds histogram\n"
+            "ffleet_test_lag_seconds_bucket{le=\"0.1\"} 0\nffleet_test_lag_seconds_bucket{le=\"1\"} 0\n"
+            "ffleet_test_lag_seconds_bucket{le=\"+Inf\"} 0\nffleet_test_lag_seconds_sum 0\n"
+            "ffleet_test_lag_seconds_count 0\n");
 }
 
 TEST(Metrics, CountersGaugesAndLabelEscaping) {

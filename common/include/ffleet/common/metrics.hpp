@@ -5,8 +5,9 @@
 // unit, label names, buckets); a Registry holds the values of those metrics
 // only, the exposition's HELP/TYPE lines and docs/metrics.md come from that
 // table (tests/unit/common/metrics_docs_test.cpp checks the docs list exactly
-// those names). A family without series is still rendered (HELP and TYPE), so
-// a scrape always shows every name.
+// those names). A family without labels starts with one series at 0; a family
+// without series is still rendered (HELP and TYPE), so a scrape always shows
+// every name.
 //
 // A Registry is not thread-safe: the event loop owns it and hands the
 // rendered text to the HTTP thread (metrics_server.hpp).
