@@ -125,8 +125,12 @@ void AgentMetrics::collect(std::int64_t now_wall, const runner::Runner& runs, co
     reg_.set("ffleet_agent_stream_frames_total", l, static_cast<double>(r.frames));
     reg_.set("ffleet_agent_stream_dropped_frames_total", l, static_cast<double>(r.drop_frames));
     reg_.set("ffleet_agent_stream_duplicated_frames_total", l, static_cast<double>(r.dup_frames));
-    reg_.set("ffleet_agent_stream_cpu_ratio", l, r.cpu_percent / 100.0);
-    reg_.set("ffleet_agent_stream_resident_memory_bytes", l, static_cast<double>(r.rss_bytes));
+    // CPU and memory once sampled (every RESOURCE_MONITOR_INTERVAL_MS): a 0
+    // before that would read as a figure.
+    if (r.rss_bytes > 0) {
+      reg_.set("ffleet_agent_stream_cpu_ratio", l, r.cpu_percent / 100.0);
+      reg_.set("ffleet_agent_stream_resident_memory_bytes", l, static_cast<double>(r.rss_bytes));
+    }
     reg_.set("ffleet_agent_stream_uptime_seconds", l,
              r.started_at_ms > 0 ? static_cast<double>(std::max<std::int64_t>(now_wall - r.started_at_ms, 0)) / 1000.0
                                  : 0.0);

@@ -92,7 +92,8 @@ class Metrics(unittest.TestCase):
         with NginxRtmp() as ingest, Cluster("metrics") as c:
             ctl = c.start_controller(extra=["--metrics", "127.0.0.1:0"])
             # The agent takes it from the environment (FFLEET_METRICS).
-            agent = c.start_agent("m1", env={"FFLEET_METRICS": "127.0.0.1:0"})
+            # CPU and memory are sampled every second here (30 s by default).
+            agent = c.start_agent("m1", env={"FFLEET_METRICS": "127.0.0.1:0", "RESOURCE_MONITOR_INTERVAL_MS": "1000"})
             cm, am = listening(ctl), listening(agent)
             c.wait_agent("m1")
 
@@ -121,8 +122,8 @@ class Metrics(unittest.TestCase):
                          "ffleet_agent_stream_resident_memory_bytes"):
                 self.assertIsNotNone(value(atext, name, stream="cam-1", stream_id=sid), name)
             # Sampled every RESOURCE_MONITOR_INTERVAL_MS.
-            wait_until(lambda: value(get(am)[2], "ffleet_agent_stream_resident_memory_bytes", stream_id=sid) > 0, 30,
-                       "the stream's RSS to be sampled")
+            wait_until(lambda: (value(get(am)[2], "ffleet_agent_stream_resident_memory_bytes", stream_id=sid) or 0) > 0,
+                       15, "the stream's RSS to be sampled")
             self.assertGreater(value(atext, "ffleet_agent_host_memory_total_bytes"), 0)
             self.assertEqual(value(atext, "ffleet_agent_streams"), 1.0)
             self.assertEqual(value(atext, "ffleet_agent_connected"), 1.0)
