@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 DEB_PACKAGES := build-essential cmake pkg-config \
   cppzmq-dev libzmq3-dev libmsgpack-cxx-dev libsqlite3-dev libspdlog-dev libfmt-dev \
   libboost-dev libboost-filesystem-dev libgtest-dev libgmock-dev libcli11-dev \
-  libtomlplusplus-dev nlohmann-json3-dev \
+  libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev prometheus \
   ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3
 
 .PHONY: all deps build test unit chaos leaks demo bench clean fuzz-deps fuzz-build fuzz-build-only fuzz
@@ -27,8 +27,10 @@ endef
 
 deps:
 	$(call install_missing,$(DEB_PACKAGES))
-	@# The packaged nginx service is not ours: tests start their own nginx.
+	@# The packaged nginx and prometheus services are not ours: tests start their
+	@# own nginx, and use only promtool from the prometheus package.
 	@systemctl disable --now nginx >/dev/null 2>&1 || true
+	@systemctl disable --now prometheus >/dev/null 2>&1 || true
 
 # Release binaries in build/bin/.
 build: deps
@@ -44,6 +46,7 @@ build: deps
 test:
 	$(call install_missing,$(DEB_PACKAGES) $(FUZZ_DEB_PACKAGES))
 	@systemctl disable --now nginx >/dev/null 2>&1 || true
+	@systemctl disable --now prometheus >/dev/null 2>&1 || true
 	mkdir -p build
 	( nice -n 19 $(MAKE) --no-print-directory fuzz-build-only > build/fuzz-build.log 2>&1; echo $$? > build/fuzz-build.rc ) & \
 	  cmake --preset asan >/dev/null && \

@@ -102,6 +102,7 @@ Status Agent::init() {
     return Status::error("ffmpeg " + opts_.ffmpeg + " is not an executable file");
   }
   if (Status s = prepare_work_dir(opts_.work_dir); !s) return s;
+  if (Status s = metrics_.start(opts_.metrics); !s) return s;  // before the slow encoder detection: fail fast
   // ffmpeg's command line holds the stream's URLs, keys included.
   if (const std::string w = host::hidepid_warning(); !w.empty()) logger()->warn("proc_not_hidden why=\"{}\"", w);
   auto policy = resolve_policy(opts_);
@@ -139,8 +140,15 @@ Status Agent::init() {
                                        keys ? &*keys : nullptr);
   link_->set_register_source([this] { return make_register(); });
   runner_ = std::make_unique<runner::Runner>(
-      rc, proc_, [this](const proto::RunStarted& m) { link_->send_reliable(m); },
-      [this](const proto::RunExited& m) { link_->send_reliable(m); });
+      rc, proc_,
+      [this](const proto::RunStarted& m) {
+        metrics_.run_started(m.stream_id, m.attempt);
+        link_->send_reliable(m);
+      },
+      [this](const proto::RunExited& m) {
+        metrics_.run_ended(m.stream_id, m.attempt, m.reason);
+        link_->send_reliable(m);
+      });
   return Status::ok();
 }
 
@@ -305,6 +313,7 @@ void Agent::one_turn(std::vector<zmq::pollitem_t>& items) {
   }
   now = clock::steady_ms();
   const std::int64_t woke = now;
+  metrics_.loop_lag_ms(woke - wake_at);
   if (lag_.note(woke - wake_at, woke))
     logger()->warn("loop_lag ms={} where=wake suppressed={}", woke - wake_at, lag_.take_suppressed());
   runner_->on_poll(items, 2, now);
@@ -334,6 +343,7 @@ void Agent::one_turn(std::vector<zmq::pollitem_t>& items) {
   log_state_counts();
   check_lease(now);
   check_drained(now);
+  metrics_.publish(now, *runner_, host_stats_, {link_->registered(), draining_});
   const std::int64_t done = clock::steady_ms();
   if (lag_.note(done - woke, done))
     logger()->warn("loop_lag ms={} where=turn suppressed={}", done - woke, lag_.take_suppressed());

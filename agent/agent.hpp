@@ -13,6 +13,7 @@
 #include "encoders/detector.hpp"
 #include "link/link.hpp"
 #include "loop_lag.hpp"
+#include "metrics.hpp"
 #include "options.hpp"
 #include "runner/runner.hpp"
 
@@ -91,6 +92,7 @@ class Agent {
   std::pair<std::size_t, std::size_t> last_counts_{~std::size_t{0}, 0};
   std::string last_refusal_;  // the last duplicate_name refusal logged (its key)
   LoopLag lag_;
+  AgentMetrics metrics_;  // --metrics (metrics.hpp)
 };
 
 }  // namespace ffleet::agent

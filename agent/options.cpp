@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ffleet/common/metrics_server.hpp"
+
 #include "ffleet/common/env.hpp"
 #include "ffleet/common/settings.hpp"
 
@@ -36,6 +38,8 @@ settings::Table table(Options& o) {
           .help("Streams this host runs at once (0: the CPU count)"),
       text("ffmpeg", &o.ffmpeg).flag("--ffmpeg").help("The ffmpeg binary (a name is looked up on PATH)"),
       text("log_level", &o.log_level).flag("--log-level").live().help("trace, debug, info, warn, error"),
+      text("metrics", &o.metrics).env("FFLEET_METRICS").flag("--metrics")
+          .help("Serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback; no auth, keep it private)"),
       text("key", &o.key).flag("--key").help("This agent's secret key file (ffleet keygen); with controller_key"),
       text("controller_key", &o.controller_key).flag("--controller-key").help("The controller's public key file"),
       list("media_roots", &o.media_roots, ':').env("FFLEET_MEDIA_ROOTS").flag("--media-root").live()
@@ -149,7 +153,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-agent: runs ffmpeg for the ffleet controller on this host"};
-  std::string controller, name, work_dir, ffmpeg, log_level, key, controller_key;
+  std::string controller, name, work_dir, ffmpeg, log_level, key, controller_key, metrics;
   std::int64_t max_streams = -1;
   std::vector<std::string> media_roots, output_roots;
   std::string protocols;
@@ -164,6 +168,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_option("--key", key, "this agent's secret key file (ffleet keygen)");
   app.add_option("--controller-key", controller_key, "the controller's public key file");
+  app.add_option("--metrics", metrics, "serve Prometheus metrics at http://ADDR:PORT/metrics (no auth: keep it private)");
   app.add_option("--media-root", media_roots, "ffmpeg reads local files only below DIR (repeatable; default: none)");
   app.add_option("--output-root", output_roots, "ffmpeg writes local files only below DIR (repeatable; default: none)");
   app.add_option("--protocols", protocols, "protocols ffmpeg may open, comma-separated (default: all of " +
@@ -206,6 +211,9 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!log_level.empty()) o.log_level = log_level, given("log_level", "--log-level");
   if (!key.empty()) o.key = key, given("key", "--key");
   if (!controller_key.empty()) o.controller_key = controller_key, given("controller_key", "--controller-key");
+  if (!metrics.empty()) o.metrics = metrics, given("metrics", "--metrics");
+  if (!o.metrics.empty())
+    if (auto a = metrics::parse_address(o.metrics); !a) return fail(2, a.error());
   if (o.key.empty() != o.controller_key.empty())
     return fail(2, "--key and --controller-key go together (CURVE needs both: see docs/security.md)");
   if (!media_roots.empty()) o.media_roots = media_roots, given("media_roots", "--media-root");

@@ -39,6 +39,9 @@ struct Options {
   // controller's public key file; both or neither.
   std::string key;
   std::string controller_key;
+  // --metrics ADDR:PORT: Prometheus text at GET /metrics (docs/metrics.md);
+  // empty: off. No authentication: keep it on loopback or a private network.
+  std::string metrics;
   // What ffmpeg may touch (docs/security.md, "What ffmpeg may touch"):
   // local files are read only under a media root and written only under an
   // output root; none by default. Only these protocols are opened.

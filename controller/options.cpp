@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ffleet/common/metrics_server.hpp"
+
 namespace ffleet::controller {
 namespace {
 
@@ -21,6 +23,8 @@ settings::Table table(Options& o) {
       text("listen", &o.listen).flag("--listen").help("Where agents and the CLI connect (tcp://0.0.0.0:7700: all interfaces; needs key or insecure)"),
       text("db", &o.db).flag("--db").help("The SQLite database (WAL mode; -wal and -shm files beside it)"),
       text("log_level", &o.log_level).flag("--log-level").live().help("trace, debug, info, warn, error"),
+      text("metrics", &o.metrics).env("FFLEET_METRICS").flag("--metrics")
+          .help("Serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback; no auth, keep it private)"),
       text("key", &o.key).flag("--key").help("This controller's secret key file (ffleet keygen): with it every link is CURVE"),
       list("admin_keys", &o.admin_keys, ':').flag("--admin-key").live().help("Admins' public key files, each named by its stem"),
       boolean("insecure", &o.insecure).flag("--insecure").help("Listen beyond loopback without keys (anyone reaching the port is an admin)"),
@@ -78,7 +82,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-controller: schedules ffmpeg streams across ffleet agents"};
-  std::string listen, db, log_level, key;
+  std::string listen, db, log_level, key, metrics;
   std::vector<std::string> admin_keys;
   bool insecure = false, print_config = false, print_example = false;
   app.add_option("--config", o.config_file, "TOML config file (see --print-config-example)");
@@ -88,6 +92,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--listen", listen, "endpoint for agents and the CLI (default tcp://127.0.0.1:7700)");
   app.add_option("--db", db, "SQLite database (default ./ffleet.db)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--metrics", metrics, "serve Prometheus metrics at http://ADDR:PORT/metrics (no auth: keep it private)");
   app.add_flag("--print-config", print_config, "print the effective configuration (and where each value comes from), then exit");
   app.add_flag("--print-config-example", print_example, "print an example config file with every key and its default");
   app.set_version_flag("--version", "ffleet-controller 0.1.0");
@@ -124,6 +129,9 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!key.empty()) o.key = key, given("key", "--key");
   if (!admin_keys.empty()) o.admin_keys = admin_keys, given("admin_keys", "--admin-key");
   if (insecure) o.insecure = true, given("insecure", "--insecure");
+  if (!metrics.empty()) o.metrics = metrics, given("metrics", "--metrics");
+  if (!o.metrics.empty())
+    if (auto a = metrics::parse_address(o.metrics); !a) return fail(2, a.error());
   if (o.key.empty() && !o.admin_keys.empty()) return fail(2, "--admin-key needs --key (the controller's own key)");
   if (o.lost_after_ms <= o.heartbeat_ms) return fail(2, "lost_after_ms must be longer than heartbeat_ms");
   if (o.retry.cap_ms < o.retry.base_ms) return fail(2, "retry_cap_ms must be at least retry_base_ms");

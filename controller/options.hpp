@@ -49,6 +49,9 @@ struct Options {
   // Listen beyond loopback without keys (everyone who reaches the port is an
   // admin): refused unless said in so many words.
   bool insecure = false;
+  // --metrics ADDR:PORT: Prometheus text at GET /metrics (docs/metrics.md);
+  // empty: off. No authentication: keep it on loopback or a private network.
+  std::string metrics;
 };
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;

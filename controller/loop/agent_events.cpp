@@ -99,6 +99,7 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
   }
   if (env.type() == MsgType::Register) {
     auto m = wire::decode<proto::Register>(env);
+    if (!m) metrics_.decode_error(proto::type_name(env.type()));
     Status ok = m ? check_agent_name(m->name) : m.status();
     if (ok) {
       // The name an agent registers under is bound to its key.
@@ -123,6 +124,7 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
   // Checked at every message, so a key revoked since the handshake stops at once.
   if (Status k = agent_key_allows(env, a->name); !k) return deny_agent(env, k.message());
   auto bad = [&](const std::string& e) {
+    metrics_.decode_error(proto::type_name(env.type()));
     logger()->warn("message_dropped agent={} error=\"{}\"", a->name, text::for_people(e));
   };
   switch (env.type()) {
@@ -413,6 +415,7 @@ void Controller::on_run_exited(registry::Agent& a, const wire::Envelope& env, co
     e.signal = m.signal;
     e.ran_ms = run && run->started_at_ms > 0 ? m.ended_at_ms - run->started_at_ms : 0;
     const auto o = apply(*s, e);
+    if (!o.ignored) metrics_.run_exited(m.reason);
     if (!o.ignored)
       logger()->info("run_ended stream={} run={} agent={} reason={} exit_code={} signal={} state={}", m.stream_id,
                      m.attempt, a.name, m.reason, m.exit_code, m.signal, s->state);

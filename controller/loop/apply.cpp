@@ -33,11 +33,13 @@ lifecycle::Outcome Controller::apply(StreamRow& s, const lifecycle::Event& e) {
   }
   if (!o.refusal.empty()) return o;
   const State before = s.state;
+  const std::int64_t retries_before = s.retries;
   if (o.changed) must(store_.update_stream(o.row), "update stream");
   s = o.row;
   if (s.state != before)
     logger()->info("stream_state stream={} from={} to={} event={} run={} agent={}", s.id, before, s.state,
                    lifecycle::to_string(e.kind), s.attempt, s.agent);
+  metrics_.transition(before, retries_before, s.state, s.retries);
   for (const auto& c : o.commands) carry_out(s, c, e);
   return o;
 }
@@ -84,6 +86,7 @@ void Controller::carry_out(StreamRow& s, const lifecycle::Command& c, const life
         run->reason.clear();
       }
       must(store_.update_run(*run), "update run");
+      if (c.kind == C::kRunStarted) metrics_.run_started();
       logger()->info("run_{} stream={} run={} agent={} pid={} encoder={}{}",
                      c.kind == C::kRunStarted ? "started" : "adopted", s.id, s.attempt, s.agent, e.pid, e.encoder,
                      e.note.empty() ? "" : " note=\"" + e.note + "\"");

@@ -23,6 +23,7 @@ void Controller::on_client_frames(const wire::Envelope& env) {
   // that cannot be read or whose key may not act is answered and logged.
   auto decode = [&]<class M>() -> std::optional<std::pair<M, auth::Caller>> {
     auto m = wire::decode<M>(env);
+    if (!m) metrics_.decode_error(proto::type_name(env.type()));
     Result<auth::Caller> c = m ? caller_of(env, m->user) : Result<auth::Caller>(m.status());
     if (m && c) return std::make_pair(std::move(*m), std::move(*c));
     const std::string e = text::for_people(c.error());

@@ -51,6 +51,7 @@ Result<std::string> Controller::bind() {
   } catch (const zmq::error_t& e) {
     return Result<std::string>::failure("cannot listen on " + opts_.listen + ": " + e.what());
   }
+  if (Status s = metrics_.start(opts_.metrics); !s) return Result<std::string>::failure(s.message());
   return sock_.get(zmq::sockopt::last_endpoint);
 }
 
@@ -114,6 +115,7 @@ int Controller::run() {
     // process was not running (SIGSTOP, a VM paused, swapped out).
     const std::int64_t lag = now - planned_wake;
     stats_.max_lag_ms = std::max(stats_.max_lag_ms, lag);
+    metrics_.loop_lag_ms(lag);
     if (lag > opts_.heartbeat_ms) on_pause(lag, now);
     if (items[1].revents & ZMQ_POLLIN) {
       for (int sig : signals::drain()) {
@@ -153,6 +155,7 @@ int Controller::run() {
       }
     }
     security_housekeeping(done);
+    metrics_.publish(done, store_, registry_);
     if (done >= stats_.next_log_ms) {
       if (stats_.turns > 0)
         logger()->debug("loop_stats turns={} max_lag_ms={} max_turn_ms={} busy_replies={} send_failures={} bad_frames={}",

@@ -33,6 +33,7 @@
 #include "ffleet/common/codec.hpp"
 #include "ffleet/common/zmq_io.hpp"
 #include "lifecycle/lifecycle.hpp"
+#include "loop/metrics.hpp"
 #include "model.hpp"
 #include "options.hpp"
 #include "registry/registry.hpp"
@@ -263,6 +264,7 @@ class Controller {
     std::string agent;
   };
   std::map<std::uint64_t, PendingLogs> pending_logs_;  // by LogsRequest msg id
+  LoopMetrics metrics_;  // --metrics (loop/metrics.hpp)
 };
 
 }  // namespace ffleet::controller

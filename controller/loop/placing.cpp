@@ -19,6 +19,7 @@ auto logger() {
 limits::Limits Controller::current_limits() { return limits::merge(opts_.limits, store_.limits()); }
 
 void Controller::place(StreamRow& s, const std::string& avoid) {
+  const auto began = LoopMetrics::Clock::now();
   const auto active = store_.active_per_agent();
   std::vector<placement::Candidate> cands;
   for (const auto* a : registry_.all()) {
@@ -42,6 +43,7 @@ void Controller::place(StreamRow& s, const std::string& avoid) {
     cands.push_back(std::move(c));
   }
   auto where = placement::choose(s.spec, cands, avoid);
+  metrics_.placement(began);
   lifecycle::Event e;
   e.kind = where ? lifecycle::EventKind::kPlaced : lifecycle::EventKind::kNoCapacity;
   if (where) e.agent = *where;

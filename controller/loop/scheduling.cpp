@@ -27,6 +27,7 @@ void Controller::fire_schedules(std::int64_t now) {
     if (Status blocked = start_blocker(s, *ctx); !blocked) e.reason = blocked.message();
     logger()->info("scheduled_start stream={} occurrence={} delay_ms={}", s.id, timeparse::iso_utc(s.next_start_ms),
                    now - s.next_start_ms);
+    metrics_.schedule_delay_ms(now - s.next_start_ms);
     apply(s, e);
     if (s.state == State::kStarting) ctx->claim(s);
   }

@@ -62,6 +62,7 @@ void Controller::receive(std::int64_t now) {
       // flood the log), and answered only when it is an ffleet peer of
       // another version, which can use the answer.
       ++stats_.bad_frames;
+      metrics_.decode_error("frame");
       logger()->log(stats_.bad_frames <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
                     "message_dropped peer={} code={} error=\"{}\"", wire::peer_label(fe->peer), fe->code,
                     text::for_people(fe->message));
@@ -70,6 +71,7 @@ void Controller::receive(std::int64_t now) {
     }
     auto& env = std::get<wire::Envelope>(parsed);
     env.key = std::move(key);
+    metrics_.message(proto::type_name(env.type()));
     if (from_agent(env.type())) {
       // A flood from one peer is dropped here, before it costs any work.
       // With keys, one bucket per key: a peer cannot get a fresh allowance by
@@ -181,7 +183,9 @@ void Controller::begin_turn() {
 }
 
 void Controller::end_turn() {
+  const auto began = LoopMetrics::Clock::now();
   Status committed = turn_tx_ ? turn_tx_->commit() : Status::ok();
+  metrics_.commit(began);
   turn_tx_.reset();
   if (!committed) logger()->error("store_failed op=commit error=\"{}\" action=answer_errors", committed.message());
   flush(committed);

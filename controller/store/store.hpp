@@ -70,6 +70,10 @@ class Store {
   // Streams counting against limits (starting, running): total and per owner.
   std::int64_t running_total();
   std::map<std::string, std::int64_t> running_per_owner();
+  // For the metrics (store/counts.cpp): streams per state name, and pending
+  // streams wanted running whose retry backoff is over (`now_ms`, wall).
+  std::map<std::string, std::int64_t> streams_per_state();
+  std::int64_t pending_waiting(std::int64_t now_ms);
 
   // Runs
   Status insert_run(const RunRow& r);

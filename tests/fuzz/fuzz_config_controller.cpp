@@ -21,6 +21,7 @@ const ConfigSchema<Options>& schema() {
           {K::Kind::kString, "db", {}, [](Options& o) -> std::string& { return o.db; }},
           {K::Kind::kString, "log_level", {}, [](Options& o) -> std::string& { return o.log_level; }},
           {K::Kind::kString, "key", {}, [](Options& o) -> std::string& { return o.key; }},
+          {K::Kind::kString, "metrics", {}, [](Options& o) -> std::string& { return o.metrics; }},
           {K::Kind::kList, "admin_keys", {}, {}, {}, [](Options& o) -> std::vector<std::string>& { return o.admin_keys; }},
           {K::Kind::kBool, "insecure", {}, {}, [](Options& o) -> bool& { return o.insecure; }},
           {K::Kind::kInt, "heartbeat_ms", [](Options& o) -> std::int64_t& { return o.heartbeat_ms; }},
@@ -44,7 +45,7 @@ const ConfigSchema<Options>& schema() {
       [](const Options& o) {
         std::string admins;
         for (const auto& a : o.admin_keys) admins += show(a) + ",";
-        return show(o.listen) + " " + show(o.db) + " " + show(o.log_level) + " key=" + show(o.key) + " admins=[" +
+        return show(o.listen) + " " + show(o.db) + " " + show(o.log_level) + " key=" + show(o.key) + " metrics=" + show(o.metrics) + " admins=[" +
                admins + "] insecure=" + std::to_string(o.insecure) + " hb=" + std::to_string(o.heartbeat_ms) +
                " lost=" + std::to_string(o.lost_after_ms) + " grace=" + std::to_string(o.restart_grace_ms) +
                " fence=" + std::to_string(o.fence_margin_ms) + " resend=" + std::to_string(o.resend_ms) +
