@@ -33,13 +33,12 @@ lifecycle::Outcome Controller::apply(StreamRow& s, const lifecycle::Event& e) {
   }
   if (!o.refusal.empty()) return o;
   const State before = s.state;
-  const std::int64_t retries_before = s.retries;
   if (o.changed) must(store_.update_stream(o.row), "update stream");
   s = o.row;
   if (s.state != before)
     logger()->info("stream_state stream={} from={} to={} event={} run={} agent={}", s.id, before, s.state,
                    lifecycle::to_string(e.kind), s.attempt, s.agent);
-  metrics_.transition(before, retries_before, s.state, s.retries);
+  metrics_.transition(before, s);
   for (const auto& c : o.commands) carry_out(s, c, e);
   return o;
 }

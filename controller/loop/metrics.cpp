@@ -41,7 +41,8 @@ const std::vector<Def>& LoopMetrics::table() {
       {"ffleet_controller_runs_completed_total", Type::kCounter, "Streams that completed (a finite run ended well).", "", {}, {}},
       {"ffleet_controller_runs_failed_total", Type::kCounter,
        "Streams that failed: retries exhausted or an error no retry can mend.", "", {}, {}},
-      {"ffleet_controller_runs_retried_total", Type::kCounter, "Runs that ended and were scheduled for a retry.", "", {}, {}},
+      {"ffleet_controller_runs_retried_total", Type::kCounter,
+       "Runs that ended with an error and were placed again (a retry, a lost host's failover).", "", {}, {}},
       {"ffleet_controller_runs_force_killed_total", Type::kCounter,
        "Runs that did not stop within the force-kill timeout and were killed.", "", {}, {}},
       {"ffleet_controller_runs_stalled_total", Type::kCounter,
@@ -91,11 +92,16 @@ void LoopMetrics::decode_error(std::string_view type) {
   reg_.add("ffleet_controller_decode_errors_total", {std::string(type)});
 }
 
-void LoopMetrics::transition(State from, std::int64_t retries_before, State to, std::int64_t retries_after) {
-  if (to == from && retries_after == retries_before) return;
-  if (to == State::kCompleted) reg_.add("ffleet_controller_runs_completed_total");
-  if (to == State::kFailed) reg_.add("ffleet_controller_runs_failed_total");
-  if (retries_after > retries_before) reg_.add("ffleet_controller_runs_retried_total");
+void LoopMetrics::transition(State from, const StreamRow& after) {
+  if (after.state == from) return;
+  if (after.state == State::kCompleted) reg_.add("ffleet_controller_runs_completed_total");
+  if (after.state == State::kFailed) reg_.add("ffleet_controller_runs_failed_total");
+  // A run that ended and goes to be placed again, with the error that ended
+  // it: a retry or a lost host's failover. A move off a draining agent has no
+  // error; a stream held for its lost host keeps its agent.
+  const bool had_run = from == State::kStarting || from == State::kRunning || from == State::kStopping;
+  if (had_run && after.state == State::kPending && after.agent.empty() && !after.last_error.empty())
+    reg_.add("ffleet_controller_runs_retried_total");
 }
 
 void LoopMetrics::run_started() { reg_.add("ffleet_controller_runs_started_total"); }

@@ -16,6 +16,7 @@
 #include "ffleet/common/metrics.hpp"
 #include "ffleet/common/metrics_server.hpp"
 #include "lifecycle/states.hpp"
+#include "model.hpp"
 
 namespace ffleet::controller {
 
@@ -43,7 +44,8 @@ class LoopMetrics {
   // Hooks, one per event.
   void message(std::string_view type);
   void decode_error(std::string_view type);
-  void transition(State from, std::int64_t retries_before, State to, std::int64_t retries_after);
+  // A stream's row after apply(), and the state it left.
+  void transition(State from, const StreamRow& after);
   void run_started();
   void run_exited(const std::string& reason);
   void placement(Clock::time_point began);

@@ -17,7 +17,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import BIN_DIR, SOURCE_DIR, Cluster, NginxRtmp, main, secret, wait_until
+from harness import BIN_DIR, SOURCE_DIR, Cluster, NginxRtmp, free_port, main, secret, wait_until
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
@@ -90,7 +90,9 @@ def names_used(text):
 class Metrics(unittest.TestCase):
     def test_real_daemons_real_stream(self):
         with NginxRtmp() as ingest, Cluster("metrics") as c:
-            ctl = c.start_controller(extra=["--metrics", "127.0.0.1:0"])
+            # Quick retries, one only, for the failing stream at the end.
+            ctl = c.start_controller(extra=["--metrics", "127.0.0.1:0"],
+                                     env={"FFLEET_RETRY_BASE_MS": "200", "FFLEET_RETRY_MAX": "1"})
             # The agent takes it from the environment (FFLEET_METRICS).
             # CPU and memory are sampled every second here (30 s by default).
             agent = c.start_agent("m1", env={"FFLEET_METRICS": "127.0.0.1:0", "RESOURCE_MONITOR_INTERVAL_MS": "1000"})
@@ -164,6 +166,18 @@ class Metrics(unittest.TestCase):
             c.wait_state("cam-1", "stopped", timeout=30)
             wait_until(lambda: f'stream_id="{sid}"' not in get(am)[2], 10, "the stream's series to go again")
             self.assertEqual(value(get(am)[2], "ffleet_agent_runs_ended_total", reason="stopped"), 2.0)
+
+            # A stream whose output refuses: retried once, then failed.
+            c.add_lavfi("cam-bad", f"rtmp://127.0.0.1:{free_port()}/live/nobody")
+            c.cli("stream", "start", "cam-bad")
+            c.wait_state("cam-bad", "failed", timeout=60)
+            wait_until(lambda: value(get(cm)[2], "ffleet_controller_streams", state="failed") == 1.0, 10,
+                       "streams{state=failed} to be 1")
+            ctext = get(cm)[2]
+            self.assertEqual(value(ctext, "ffleet_controller_runs_failed_total"), 1.0)
+            self.assertEqual(value(ctext, "ffleet_controller_runs_retried_total"), 1.0)
+            wait_until(lambda: value(get(am)[2], "ffleet_agent_runs_ended_total", reason="exited") == 2.0, 10,
+                       "the agent's runs_ended_total{reason=exited} to be 2")
 
             # A port in use stops the start: one line, exit 3.
             busy_port = cm.rsplit(":", 1)[1]

@@ -8,16 +8,29 @@ namespace {
 
 bool has(const std::string& text, const std::string& line) { return text.find(line + "\n") != std::string::npos; }
 
+StreamRow row(State s, const std::string& agent = "", const std::string& error = "", std::int64_t retries = 0) {
+  StreamRow r;
+  r.state = s;
+  r.agent = agent;
+  r.last_error = error;
+  r.retries = retries;
+  return r;
+}
+
 TEST(LoopMetrics, TransitionsCountOutcomes) {
   LoopMetrics m;
-  m.transition(State::kRunning, 0, State::kPending, 1);    // a retry
-  m.transition(State::kPending, 1, State::kStarting, 1);   // placed: nothing
-  m.transition(State::kRunning, 1, State::kPending, 2);    // another retry
-  m.transition(State::kRunning, 2, State::kFailed, 2);     // retries exhausted
-  m.transition(State::kRunning, 0, State::kCompleted, 0);  // a finite run done
-  m.transition(State::kFailed, 2, State::kFailed, 2);      // no change: nothing
+  m.transition(State::kRunning, row(State::kPending, "", "exited with code 1", 1));   // a retry
+  m.transition(State::kPending, row(State::kStarting, "a1", "exited with code 1", 1));  // placed: nothing
+  // After a long healthy run the count starts again at 1: still a retry.
+  m.transition(State::kRunning, row(State::kPending, "", "exited with code 1", 1));
+  m.transition(State::kRunning, row(State::kPending, "", "agent a1 lost"));            // failover
+  m.transition(State::kStopping, row(State::kPending, "", ""));                        // moved off a draining agent
+  m.transition(State::kRunning, row(State::kPending, "a1", "agent a1 lost"));          // held for its host
+  m.transition(State::kRunning, row(State::kFailed, "", "exited with code 1"));        // retries exhausted
+  m.transition(State::kRunning, row(State::kCompleted));                               // a finite run done
+  m.transition(State::kFailed, row(State::kFailed, "", "x"));                          // no change: nothing
   const auto t = m.render();
-  EXPECT_TRUE(has(t, "ffleet_controller_runs_retried_total 2")) << t;
+  EXPECT_TRUE(has(t, "ffleet_controller_runs_retried_total 3")) << t;
   EXPECT_TRUE(has(t, "ffleet_controller_runs_failed_total 1")) << t;
   EXPECT_TRUE(has(t, "ffleet_controller_runs_completed_total 1")) << t;
 }
