@@ -20,6 +20,7 @@
 #include <boost/process/start_dir.hpp>
 
 #include "ffleet/common/log.hpp"
+#include "ffmpeg/batch_progress.hpp"
 #include "ffleet/common/redact.hpp"
 #include "ffleet/common/text.hpp"
 #include "host/proc_stats.hpp"
@@ -280,6 +281,7 @@ void Run::add_stderr_line(std::string line) {
   line = stderr_line_for_people(line, secrets_);
   logger()->debug("ffmpeg stream={} run={} | {}", stream_id_, attempt_, line);
   err_tail_.push_back(std::move(line));
+  ++lines_written_;
   while (err_tail_.size() > cfg_.log_lines) err_tail_.pop_front();
 }
 
@@ -351,6 +353,9 @@ proto::RunReport Run::report() const {
   m.dup_frames = p.dup_frames;
   m.bitrate_kbps = p.bitrate_kbps;
   m.out_time_ms = p.out_time_ms;
+  const auto e = ffmpeg::estimate(total_ms_, p.out_time_ms, p.speed, p.ended);
+  m.progress = e.percent;
+  m.eta_s = e.eta_s;
   m.stopping = stopping();
   m.behind = behind();
   std::string w;
@@ -390,6 +395,15 @@ proto::RunExited Run::exit_report(std::int64_t now_ms) const {
   const std::size_t n = std::min<std::size_t>(err_tail_.size(), 20);
   m.stderr_tail.assign(err_tail_.end() - static_cast<std::ptrdiff_t>(n), err_tail_.end());
   return m;
+}
+
+std::vector<std::string> Run::lines_after(std::int64_t after, std::size_t max, std::int64_t& first_seq) const {
+  const std::int64_t oldest = lines_written_ - static_cast<std::int64_t>(err_tail_.size()) + 1;
+  first_seq = std::max(after + 1, oldest);
+  const auto skip = static_cast<std::size_t>(std::max<std::int64_t>(0, first_seq - oldest));
+  const std::size_t n = std::min(max, err_tail_.size() - std::min(skip, err_tail_.size()));
+  const auto from = err_tail_.begin() + static_cast<std::ptrdiff_t>(std::min(skip, err_tail_.size()));
+  return {from, from + static_cast<std::ptrdiff_t>(n)};
 }
 
 std::vector<std::string> Run::tail(std::size_t n) const {
