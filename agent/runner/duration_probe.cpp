@@ -19,11 +19,15 @@ DurationProbe::DurationProbe(const proto::StartRun& cmd, const std::string& ffpr
       scratch_(work_dir + "/.duration-" + std::to_string(cmd.stream_id) + "-" + std::to_string(cmd.attempt)) {
   if (spec_.batch && !spec_.loop && spec_.input_format == "lavfi") {
     for (const auto& g : spec_.inputs) found_.push_back(ffmpeg::lavfi_duration_ms(g));
-    return finish();
+    finish();
+    return;
   }
   pending_ = ffmpeg::inputs_to_probe(spec_);
   if (pending_.size() > kMaxInputs || ffprobe_.empty()) pending_.clear();
-  if (pending_.empty()) return finish();
+  if (pending_.empty()) {
+    finish();
+    return;
+  }
   std::reverse(pending_.begin(), pending_.end());  // taken from the back, in input order
   next(now_ms);
 }

@@ -50,14 +50,19 @@ def spawn_cli(c, *args, tty=False):
 
 
 def stop_cli(p, sig=signal.SIGINT):
-    if p.poll() is None:
-        p.send_signal(sig)
     try:
-        return p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-        raise AssertionError("the CLI did not exit within 10 s of the signal")
+        if p.poll() is None:
+            p.send_signal(sig)
+        try:
+            return p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise AssertionError("the CLI did not exit within 10 s of the signal")
+    finally:
+        for f in (p.stdout, p.stderr):
+            if f:
+                f.close()
 
 
 class Cli(unittest.TestCase):
@@ -70,10 +75,10 @@ class Cli(unittest.TestCase):
             c.add_lavfi("live", c.path("live.ts"), "--mode", "transcode")
             c.cli("stream", "start", "live")
             c.wait_state("live", "running")
-            # 30 s of 720p through libx264: seconds of work, not instant.
+            # 20 s of 720p through libx264: seconds of work, not instant.
             first = c.path("first.mp4")
             c.add_stream("b1", "--batch", "--mode", "transcode", "--input-format", "lavfi", "--input",
-                         "testsrc2=size=1280x720:rate=30:duration=30", "--output", first)
+                         "testsrc2=size=1280x720:rate=30:duration=20", "--output", first)
             c.cli("stream", "start", "b1")
             seen = []
             human = {}
@@ -112,7 +117,7 @@ class Cli(unittest.TestCase):
 
             # A playlist of local files: the durations come from ffprobe.
             c.add_stream("b2", "--batch", "--mode", "transcode", "--input", first, "--input", first,
-                         "--output", c.path("second.mp4"))
+                         "--resolution", "320x180", "--output", c.path("second.mp4"))
             c.cli("stream", "start", "b2")
             seen2 = []
 
@@ -154,8 +159,8 @@ class Cli(unittest.TestCase):
             self.assertEqual(st["agents"]["by_state"]["ready"], ["a1"])
             self.assertEqual(st["streams"]["total"], 2)
             self.assertIn("bad", [f["name"] for f in st["failures_last_hour"]])
-            self.assertEqual([(p["name"], p["waiting_for"]) for p in st["pending"]],
-                             [("cam1", s["waiting_for"])])
+            # cam1 waits for an encoder; bad (retrying) waits for its retry.
+            self.assertIn(("cam1", s["waiting_for"]), [(p["name"], p["waiting_for"]) for p in st["pending"]])
             text = c.cli("status", json_out=False).stdout
             self.assertIn("ready 1: a1", text)
             self.assertIn("cam1: waiting for no ready agent has h264_nvenc", text)
@@ -214,11 +219,11 @@ class Cli(unittest.TestCase):
             p, out = spawn_cli(c, "stream", "logs", "f1", "--follow", "--tail", "1000", "--interval", "500ms")
             try:
                 code = p.wait(timeout=60)
+                out.thread.join(5)
+                err = p.stderr.read().decode(errors="replace")
             finally:
-                if p.poll() is None:
-                    stop_cli(p)
-            out.thread.join(5)
-            self.assertEqual(code, 0, p.stderr.read().decode(errors="replace"))
+                stop_cli(p)
+            self.assertEqual(code, 0, err)
             lines = [l for l in out.text().splitlines() if l.startswith("standin line ")]
             numbers = [int(l.rsplit(" ", 1)[1]) for l in lines]
             self.assertEqual(numbers, list(range(1, 151)), "every line once, in order")
