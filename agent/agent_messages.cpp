@@ -65,10 +65,10 @@ void Agent::on_message(const wire::Envelope& env, std::int64_t now) {
         r.found = true;
         const auto n = static_cast<std::size_t>(std::clamp<std::int64_t>(m->tail, 0, 10000));
         if (m->after >= 0) {
-          r.lines = run->lines_after(m->after, n, r.first_seq);
+          r.lines = run->log().after(m->after, n, r.first_seq);
         } else {
-          r.lines = run->tail(n);
-          r.first_seq = run->lines_written() - static_cast<std::int64_t>(r.lines.size()) + 1;
+          r.lines = run->log().last(n);
+          r.first_seq = run->log().written() - static_cast<std::int64_t>(r.lines.size()) + 1;
         }
         r.last_seq = r.first_seq + static_cast<std::int64_t>(r.lines.size()) - 1;
       }

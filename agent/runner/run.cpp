@@ -280,9 +280,8 @@ void Run::read_fd(int& fd, bool is_stderr, std::int64_t now_ms) {
 void Run::add_stderr_line(std::string line) {
   line = stderr_line_for_people(line, secrets_);
   logger()->debug("ffmpeg stream={} run={} | {}", stream_id_, attempt_, line);
-  err_tail_.push_back(std::move(line));
-  ++lines_written_;
-  while (err_tail_.size() > cfg_.log_lines) err_tail_.pop_front();
+  err_tail_.set_capacity(cfg_.log_lines);
+  err_tail_.push(std::move(line));
 }
 
 bool Run::reap() {
@@ -392,23 +391,12 @@ proto::RunExited Run::exit_report(std::int64_t now_ms) const {
       m.error = m.signal != 0 ? "killed by signal " + std::to_string(m.signal)
                               : "exited with code " + std::to_string(m.exit_code);
   }
-  const std::size_t n = std::min<std::size_t>(err_tail_.size(), 20);
-  m.stderr_tail.assign(err_tail_.end() - static_cast<std::ptrdiff_t>(n), err_tail_.end());
+  m.stderr_tail = err_tail_.last(20);
   return m;
 }
 
-std::vector<std::string> Run::lines_after(std::int64_t after, std::size_t max, std::int64_t& first_seq) const {
-  const std::int64_t oldest = lines_written_ - static_cast<std::int64_t>(err_tail_.size()) + 1;
-  first_seq = std::max(after + 1, oldest);
-  const auto skip = static_cast<std::size_t>(std::max<std::int64_t>(0, first_seq - oldest));
-  const std::size_t n = std::min(max, err_tail_.size() - std::min(skip, err_tail_.size()));
-  const auto from = err_tail_.begin() + static_cast<std::ptrdiff_t>(std::min(skip, err_tail_.size()));
-  return {from, from + static_cast<std::ptrdiff_t>(n)};
-}
-
 std::vector<std::string> Run::tail(std::size_t n) const {
-  n = std::min(n, err_tail_.size());
-  return {err_tail_.end() - static_cast<std::ptrdiff_t>(n), err_tail_.end()};
+  return err_tail_.last(n);
 }
 
 }  // namespace ffleet::agent::runner

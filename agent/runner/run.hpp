@@ -20,6 +20,7 @@
 #include "ffmpeg/argv.hpp"
 #include "ffmpeg/progress.hpp"
 #include "runner/duration_probe.hpp"
+#include "runner/log_tail.hpp"
 
 namespace ffleet::agent::runner {
 
@@ -115,10 +116,8 @@ class Run {
   std::int64_t total_ms() const { return total_ms_; }
   proto::RunExited exit_report(std::int64_t now_ms) const;
   std::vector<std::string> tail(std::size_t n) const;
-  // Lines are numbered from 1 as ffmpeg writes them; the kept ones numbered
-  // above `after` (at most `max`, oldest first) and the number of the first.
-  std::vector<std::string> lines_after(std::int64_t after, std::size_t max, std::int64_t& first_seq) const;
-  std::int64_t lines_written() const { return lines_written_; }
+  // Numbered stderr lines (LogTail), for `stream logs --follow`.
+  const LogTail& log() const { return err_tail_; }
 
  private:
   Run() = default;
@@ -144,8 +143,7 @@ class Run {
   int out_fd_ = -1;
   int err_fd_ = -1;
   std::string err_partial_;
-  std::deque<std::string> err_tail_;
-  std::int64_t lines_written_ = 0;  // the number of err_tail_.back()
+  LogTail err_tail_;
   ffmpeg::ProgressParser progress_;
 
   std::int64_t stop_requested_at_ = -1;
