@@ -257,14 +257,24 @@ class Cli(unittest.TestCase):
         r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
         self.assertEqual(r.stdout.split(), ["--watch"])
         self.assertTrue(zsh.startswith("#compdef ffleet"))
-        if subprocess.run(["which", "zsh"], capture_output=True).returncode == 0:
-            subprocess.run(["zsh", "-n", "-c", zsh], check=True)
-        # man renders it without a warning.
+        # zsh (in the Makefile's packages) completes with it: _describe and
+        # _files stubbed to print what would be offered.
+        stubs = '_describe() { print -l -- "${cands[@]}"; return 0 }; _files() {}; '
+        r = subprocess.run(["zsh", "-f", "-c", stubs + "words=(ffleet stream l); CURRENT=3; " + zsh],
+                           capture_output=True, text=True, check=True)
+        offered = [l.split(":", 1)[0] for l in r.stdout.splitlines()]
+        self.assertIn("logs", offered)
+        self.assertIn("ls", offered)
+        self.assertIn("add", offered)
+        r = subprocess.run(["zsh", "-f", "-c", stubs + "words=(ffleet stream ls --w); CURRENT=4; " + zsh],
+                           capture_output=True, text=True, check=True)
+        self.assertIn("--watch", [l.split(":", 1)[0] for l in r.stdout.splitlines()])
+        # man (man-db, in the Makefile's packages) renders it without a warning.
         r = subprocess.run(["man", "--warnings", "-l", "-"], input=man, capture_output=True, text=True,
-                           env={**os.environ, "MANWIDTH": "100"})
-        if r.returncode == 0:
-            self.assertIn("stream logs", r.stdout)
-            self.assertEqual(r.stderr.strip(), "", r.stderr)
+                           env={**os.environ, "MANWIDTH": "100", "MANPAGER": "cat"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("stream logs", r.stdout)
+        self.assertEqual(r.stderr.strip(), "", r.stderr)
         # --help of a command ends with its example.
         h = subprocess.run([os.path.join(BIN_DIR, "ffleet"), "stream", "ls", "--help"], capture_output=True,
                            text=True)

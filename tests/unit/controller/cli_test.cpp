@@ -35,7 +35,9 @@ TEST(CliDocs, CompletionListsEveryCommandAndFlag) {
     EXPECT_NE(bash.find(name), std::string::npos) << c.path;
     for (const auto& flag : option_names(*c.app)) {
       EXPECT_NE(bash.find(flag), std::string::npos) << c.path << " " << flag;
-      if (flag.rfind("--", 0) == 0) EXPECT_NE(zsh.find("'" + flag + ":"), std::string::npos) << c.path << " " << flag;
+      if (flag.rfind("--", 0) == 0) {
+        EXPECT_NE(zsh.find("'" + flag + ":"), std::string::npos) << c.path << " " << flag;
+      }
     }
   }
   for (const char* must : {"' status')", "' stream ls')", "' stream logs')", "--watch", "--follow", "--interval"})
