@@ -43,7 +43,8 @@ TEST(CliDocs, CompletionListsEveryCommandAndFlag) {
   for (const char* must : {"' status')", "' stream ls')", "' stream logs')", "--watch", "--follow", "--interval"})
     EXPECT_NE(bash.find(must), std::string::npos) << must;
   // The hidden generators are not offered.
-  EXPECT_EQ(bash.find("__complete"), std::string::npos);
+  EXPECT_EQ(bash.find("' __complete')"), std::string::npos);
+  EXPECT_EQ(bash.find("__docs"), std::string::npos);
   EXPECT_EQ(zsh.find("__man"), std::string::npos);
 }
 
