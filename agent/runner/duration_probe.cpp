@@ -16,7 +16,7 @@ auto logger() {
 DurationProbe::DurationProbe(const proto::StartRun& cmd, const std::string& ffprobe, const std::string& work_dir,
                              std::int64_t now_ms)
     : spec_(cmd.spec), ffprobe_(ffprobe),
-      scratch_(work_dir + "/.duration-" + std::to_string(cmd.stream_id) + "-" + std::to_string(cmd.attempt)) {
+      scratch_(work_dir + "/.probe-duration-" + std::to_string(cmd.stream_id) + "-" + std::to_string(cmd.attempt)) {
   if (spec_.batch && !spec_.loop && spec_.input_format == "lavfi") {
     for (const auto& g : spec_.inputs) found_.push_back(ffmpeg::lavfi_duration_ms(g));
     finish();

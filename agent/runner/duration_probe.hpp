@@ -4,8 +4,9 @@
 // the other by ffprobe (WatchedChild with a deadline, so the loop never
 // waits); a lavfi source's duration is read from its graph.
 //
-// Owns at most one ffprobe child and its scratch file at a time. Not
-// thread-safe: loop thread only.
+// Owns at most one ffprobe child and its scratch file at a time (named
+// .probe-duration-*, so the agent's start-up removes one a crash left).
+// Not thread-safe: loop thread only.
 #pragma once
 
 #include <cstdint>
