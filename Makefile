@@ -8,7 +8,8 @@ DEB_PACKAGES := build-essential cmake pkg-config \
   cppzmq-dev libzmq3-dev libmsgpack-cxx-dev libsqlite3-dev libspdlog-dev libfmt-dev \
   libboost-dev libboost-filesystem-dev libgtest-dev libgmock-dev libcli11-dev \
   libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev prometheus \
-  ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3
+  ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3 \
+  zsh man-db
 
 .PHONY: all deps build test unit chaos leaks demo bench clean fuzz-deps fuzz-build fuzz-build-only fuzz
 

@@ -63,7 +63,14 @@ void Agent::on_message(const wire::Envelope& env, std::int64_t now) {
       r.attempt = m->attempt;
       if (const auto* run = runner_->find(m->stream_id); run && run->attempt() == m->attempt) {
         r.found = true;
-        r.lines = run->tail(static_cast<std::size_t>(std::clamp<std::int64_t>(m->tail, 0, 10000)));
+        const auto n = static_cast<std::size_t>(std::clamp<std::int64_t>(m->tail, 0, 10000));
+        if (m->after >= 0) {
+          r.lines = run->log().after(m->after, n, r.first_seq);
+        } else {
+          r.lines = run->log().last(n);
+          r.first_seq = run->log().written() - static_cast<std::int64_t>(r.lines.size()) + 1;
+        }
+        r.last_seq = r.first_seq + static_cast<std::int64_t>(r.lines.size()) - 1;
       }
       link_->send(r, env.header.msg_id);
       return;

@@ -20,6 +20,7 @@
 #include <boost/process/start_dir.hpp>
 
 #include "ffleet/common/log.hpp"
+#include "ffmpeg/batch_progress.hpp"
 #include "ffleet/common/redact.hpp"
 #include "ffleet/common/text.hpp"
 #include "host/proc_stats.hpp"
@@ -279,8 +280,8 @@ void Run::read_fd(int& fd, bool is_stderr, std::int64_t now_ms) {
 void Run::add_stderr_line(std::string line) {
   line = stderr_line_for_people(line, secrets_);
   logger()->debug("ffmpeg stream={} run={} | {}", stream_id_, attempt_, line);
-  err_tail_.push_back(std::move(line));
-  while (err_tail_.size() > cfg_.log_lines) err_tail_.pop_front();
+  err_tail_.set_capacity(cfg_.log_lines);
+  err_tail_.push(std::move(line));
 }
 
 bool Run::reap() {
@@ -351,6 +352,9 @@ proto::RunReport Run::report() const {
   m.dup_frames = p.dup_frames;
   m.bitrate_kbps = p.bitrate_kbps;
   m.out_time_ms = p.out_time_ms;
+  const auto e = ffmpeg::estimate(total_ms_, p.out_time_ms, p.speed, p.ended);
+  m.progress = e.percent;
+  m.eta_s = e.eta_s;
   m.stopping = stopping();
   m.behind = behind();
   std::string w;
@@ -387,14 +391,12 @@ proto::RunExited Run::exit_report(std::int64_t now_ms) const {
       m.error = m.signal != 0 ? "killed by signal " + std::to_string(m.signal)
                               : "exited with code " + std::to_string(m.exit_code);
   }
-  const std::size_t n = std::min<std::size_t>(err_tail_.size(), 20);
-  m.stderr_tail.assign(err_tail_.end() - static_cast<std::ptrdiff_t>(n), err_tail_.end());
+  m.stderr_tail = err_tail_.last(20);
   return m;
 }
 
 std::vector<std::string> Run::tail(std::size_t n) const {
-  n = std::min(n, err_tail_.size());
-  return {err_tail_.end() - static_cast<std::ptrdiff_t>(n), err_tail_.end()};
+  return err_tail_.last(n);
 }
 
 }  // namespace ffleet::agent::runner

@@ -19,6 +19,8 @@
 #include "ffleet/schema/protocol.hpp"
 #include "ffmpeg/argv.hpp"
 #include "ffmpeg/progress.hpp"
+#include "runner/duration_probe.hpp"
+#include "runner/log_tail.hpp"
 
 namespace ffleet::agent::runner {
 
@@ -100,9 +102,22 @@ class Run {
   proto::RunStarted started_report() const;
   const proto::StartRun& command() const { return cmd_; }
   bool made_progress() const { return progress_.blocks() > 0; }
+  // The report's figures; for a batch run also its progress and ETA, from
+  // the input's duration (once the DurationProbe has it) and ffmpeg's
+  // out_time and speed. This is where the agent holds the progress figure.
   proto::RunReport report() const;
+  // The input's duration is found beside the run (never delaying it).
+  void watch_duration(std::unique_ptr<DurationProbe> p) { duration_ = std::move(p); }
+  void poll_duration(std::int64_t steady_ms) {
+    if (duration_ && duration_->poll(steady_ms)) total_ms_ = duration_->total_ms();
+  }
+  std::int64_t duration_deadline() const { return duration_ ? duration_->next_deadline() : -1; }
+  // The media time this run will write (ms), -1 while unknown.
+  std::int64_t total_ms() const { return total_ms_; }
   proto::RunExited exit_report(std::int64_t now_ms) const;
   std::vector<std::string> tail(std::size_t n) const;
+  // Numbered stderr lines (LogTail), for `stream logs --follow`.
+  const LogTail& log() const { return err_tail_; }
 
  private:
   Run() = default;
@@ -128,7 +143,7 @@ class Run {
   int out_fd_ = -1;
   int err_fd_ = -1;
   std::string err_partial_;
-  std::deque<std::string> err_tail_;
+  LogTail err_tail_;
   ffmpeg::ProgressParser progress_;
 
   std::int64_t stop_requested_at_ = -1;
@@ -151,6 +166,9 @@ class Run {
   std::int64_t last_sample_ms_ = 0;
   double cpu_percent_ = 0;
   std::int64_t rss_bytes_ = 0;
+
+  std::unique_ptr<DurationProbe> duration_;
+  std::int64_t total_ms_ = -1;
 };
 
 }  // namespace ffleet::agent::runner

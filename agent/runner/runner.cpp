@@ -130,6 +130,8 @@ void Runner::spawn(const proto::StartRun& cmd, std::int64_t now_ms, const std::s
   }
   auto& r = runs_[cmd.stream_id];
   r = std::move(run.value());
+  if (cmd.spec.batch)
+    r->watch_duration(std::make_unique<DurationProbe>(cmd, cfg_.ffprobe, cfg_.work_dir, clock::steady_ms()));
   auto report = r->started_report();
   report.note = note;
   on_started_(report);
@@ -184,6 +186,7 @@ void Runner::kill_all() {
 
 void Runner::reap(std::int64_t now_ms) {
   poll_probes(now_ms);
+  for (auto& [id, r] : runs_) r->poll_duration(clock::steady_ms());
   for (auto it = runs_.begin(); it != runs_.end();) {
     if (!it->second->reap()) {
       ++it;
@@ -219,7 +222,10 @@ std::int64_t Runner::next_deadline() const {
   auto consider = [&d](std::int64_t x) {
     if (x >= 0 && (d < 0 || x < d)) d = x;
   };
-  for (const auto& [id, r] : runs_) consider(r->next_deadline());
+  for (const auto& [id, r] : runs_) {
+    consider(r->next_deadline());
+    consider(r->duration_deadline());
+  }
   for (const auto& [id, p] : probing_) consider(p->next_deadline());
   return d;
 }

@@ -54,6 +54,7 @@ std::variant<proto::Reply, CallError> Client::exchange(const std::vector<std::st
     try {
       zmq::poll(items, 2, std::chrono::milliseconds(left));
     } catch (const zmq::error_t&) {
+      if (interrupted != nullptr && interrupted()) return CallError{kExitOk, "interrupted"};
       continue;  // EINTR
     }
     if (auto event = zio::try_recv(monitor_); event && !event->empty() && (*event)[0].size() >= 6) {
@@ -88,8 +89,11 @@ std::variant<proto::Reply, CallError> Client::exchange(const std::vector<std::st
     if (!r) return CallError{kExitProtocol, "bad answer from controller: " + r.error()};
     return *r;
   }
+  // Say which endpoint was tried and where it came from, so the fix is plain.
   return CallError{kExitUnreachable, "controller at " + endpoint_ + " unreachable: no answer within " +
-                                         std::to_string(timeout_.count()) + " ms"};
+                                         std::to_string(timeout_.count()) +
+                                         " ms; is ffleet-controller running there? (set --controller or "
+                                         "FFLEET_CONTROLLER; --timeout-ms waits longer)"};
 }
 
 }  // namespace ffleet::cli

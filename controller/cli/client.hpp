@@ -32,6 +32,10 @@ struct ClientKeys {
   std::string controller_public;
 };
 
+// Set by a long-running command (follow.hpp): a call in progress gives up
+// at once when it says true (a signal arrived), with exit code kExitOk.
+inline bool (*interrupted)() = nullptr;
+
 class Client {
  public:
   Client(std::string endpoint, std::chrono::milliseconds timeout, const ClientKeys* keys = nullptr);

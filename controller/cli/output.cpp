@@ -45,6 +45,9 @@ nlohmann::json stream_json(const proto::StreamView& s, bool with_detail) {
                       {"last_error", str_or_null(s.last_error)},
                       {"waiting_for", str_or_null(s.waiting_for)},
                       {"warning", str_or_null(s.warning)}};
+  // Contract names: percent 0-100 and seconds left, null when unknown or live.
+  j["progress"] = s.progress >= 0 ? nlohmann::json(s.progress) : nlohmann::json(nullptr);
+  j["eta_s"] = s.eta_s >= 0 ? nlohmann::json(s.eta_s) : nlohmann::json(nullptr);
   j["next_start"] = time_or_null(s.next_start_ms);
   j["ends_at"] = time_or_null(s.stop_at_ms);
   j["retries"] = s.retries;
@@ -125,13 +128,28 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+std::string duration_text(double seconds) {
+  const auto t = static_cast<std::int64_t>(seconds + 0.5);
+  if (t < 60) return std::to_string(t) + "s";
+  if (t < 3600) return std::to_string(t / 60) + "m" + (t % 60 ? std::to_string(t % 60) + "s" : "");
+  return std::to_string(t / 3600) + "h" + (t % 3600 / 60 ? std::to_string(t % 3600 / 60) + "m" : "");
+}
+
+std::string progress_text(const proto::StreamView& s) {
+  if (s.progress < 0) return "-";
+  std::string out = fixed(s.progress, 1) + "%";
+  if (s.eta_s >= 0 && s.progress < 100) out += " eta " + duration_text(s.eta_s);
+  return out;
+}
+
 std::string stream_table(const std::vector<proto::StreamView>& streams) {
   std::vector<std::vector<std::string>> rows = {
-      {"ID", "NAME", "OWNER", "STATE", "AGENT", "PID", "ENCODER", "RUN", "CPU%", "RSS", "FPS", "SPEED"}};
+      {"ID", "NAME", "OWNER", "STATE", "AGENT", "PID", "ENCODER", "RUN", "CPU%", "RSS", "FPS", "SPEED", "PROGRESS"}};
   for (const auto& s : streams)
     rows.push_back({std::to_string(s.id), s.name, s.owner, s.state, dash(s.agent),
                     s.pid > 0 ? std::to_string(s.pid) : "-", dash(s.encoder), std::to_string(s.attempt),
-                    fixed(s.cpu_percent, 1), mib(s.rss_bytes), fixed(s.fps, 1), fixed(s.speed, 2) + "x"});
+                    fixed(s.cpu_percent, 1), mib(s.rss_bytes), fixed(s.fps, 1), fixed(s.speed, 2) + "x",
+                    progress_text(s)});
   return table(rows);
 }
 
@@ -147,6 +165,7 @@ std::string stream_details(const proto::StreamView& s) {
     << "encoder:     " << dash(s.encoder) << "\n"
     << "cpu / rss:   " << fixed(s.cpu_percent, 1) << "% / " << mib(s.rss_bytes) << "\n"
     << "fps / speed: " << fixed(s.fps, 1) << " / " << fixed(s.speed, 2) << "x\n"
+    << "progress:    " << progress_text(s) << "\n"
     << "inputs:      " << join(s.spec.inputs, " ") << (s.spec.input_format.empty() ? "" : " (" + s.spec.input_format + ")") << "\n"
     << "outputs:     " << join(s.spec.outputs, " ") << "\n"
     << "mode:        " << s.spec.mode << (s.spec.batch ? ", batch" : ", live") << (s.spec.loop ? ", loop" : "") << "\n";

@@ -24,6 +24,11 @@ std::string limits_text(const proto::LimitsView& l);
 // "next start 2026-11-24T18:00:00+01:00, ends ..., repeats daily" or "no schedule".
 std::string schedule_line(const proto::StreamView& s);
 
+// "45.0% eta 1m12s", "100.0%", or "-" when unknown (a live stream).
+std::string progress_text(const proto::StreamView& s);
+// 42 -> "42s", 72 -> "1m12s", 3700 -> "1h1m".
+std::string duration_text(double seconds);
+
 // A plain table: columns padded to their widest cell.
 std::string table(const std::vector<std::vector<std::string>>& rows);
 

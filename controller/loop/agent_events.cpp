@@ -53,6 +53,9 @@ void clean(proto::RunReport& r) {
   r.dup_frames = figure(r.dup_frames);
   r.out_time_ms = figure(r.out_time_ms);
   r.pid = figure(r.pid);
+  // -1 (or anything out of range) is "unknown".
+  r.progress = std::isfinite(r.progress) && r.progress >= 0 ? std::min(r.progress, 100.0) : -1;
+  r.eta_s = std::isfinite(r.eta_s) && r.eta_s >= 0 ? std::min(r.eta_s, 1e9) : -1;
 }
 
 void clean(proto::HostStats& h) {

@@ -5,6 +5,7 @@
 #include "loop/controller.hpp"
 #include "loop/replies.hpp"
 #include "schedule/schedule.hpp"
+#include "streams/suggest.hpp"
 #include "streams/validate.hpp"
 
 namespace ffleet::controller {
@@ -103,6 +104,20 @@ void Controller::on_client_frames(const wire::Envelope& env) {
   }
 }
 
+proto::Reply Controller::no_stream(const std::string& ref) {
+  std::string msg = "no stream " + text::for_people(ref);
+  // Every caller sees every stream's name in `stream ls`: suggesting one
+  // tells nothing new.
+  if (!ref.empty() && ref.find_first_not_of("0123456789") != std::string::npos) {
+    std::vector<std::string> names;
+    for (const auto& s : store_.streams()) names.push_back(s.name);
+    if (auto near = streams::closest_name(ref, names); !near.empty())
+      msg += "; did you mean " + text::for_people(near) + "?";
+    else msg += " (`ffleet stream ls` lists them)";
+  }
+  return fail(msg);
+}
+
 proto::Reply Controller::stream_list(const auth::Caller& c, const proto::StreamList& m) {
   // Pages keep every answer far under the frame limit whatever the number
   // of streams; the CLI asks for the next page until `more` is false.
@@ -130,7 +145,7 @@ proto::Reply Controller::stream_show(const auth::Caller& c, const proto::StreamS
   constexpr std::int64_t kDefaultRuns = 20;
   constexpr std::int64_t kMaxRuns = 200;
   auto s = store_.find_stream(m.ref);
-  if (!s) return fail("no stream " + text::for_people(m.ref));
+  if (!s) return no_stream(m.ref);
   if (m.reveal) {
     if (Status st = auth::may(c, auth::Act::kStreamReveal, s->owner); !st)
       return refuse(c, "stream show --reveal " + s->name, st);
@@ -169,7 +184,7 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
 
 proto::Reply Controller::stream_action(const auth::Caller& c, const proto::StreamAction& m) {
   auto s = store_.find_stream(m.ref);
-  if (!s) return fail("no stream " + text::for_people(m.ref));
+  if (!s) return no_stream(m.ref);
   if (Status st = auth::may(c, auth::Act::kStreamChange, s->owner); !st)
     return refuse(c, "stream " + m.action + " " + s->name, st);
   logger()->info("stream_{} stream={} by={}", text::for_people(m.action), s->id, c.user);
@@ -205,7 +220,7 @@ proto::Reply Controller::stream_action(const auth::Caller& c, const proto::Strea
 std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, const auth::Caller& c,
                                                     const proto::StreamLogs& m) {
   auto s = store_.find_stream(m.ref);
-  if (!s) return fail("no stream " + text::for_people(m.ref));
+  if (!s) return no_stream(m.ref);
   if (Status st = auth::may(c, auth::Act::kStreamLogs, s->owner); !st) return refuse(c, "stream logs " + s->name, st);
   const std::int64_t tail = std::clamp<std::int64_t>(m.tail, 1, 10000);
   const auto* a = registry_.find(s->agent);
@@ -214,6 +229,7 @@ std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, c
     req.stream_id = s->id;
     req.attempt = s->attempt;
     req.tail = tail;
+    req.after = m.after;
     const std::uint64_t id = next_id_;
     send_to(a->peer, req);
     // Two heartbeats: an agent that cannot answer by then is in trouble.
@@ -224,6 +240,7 @@ std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, c
   auto runs = store_.latest_runs(s->id, 1);
   proto::Reply r;
   if (!runs.empty()) {
+    r.log_attempt = runs.back().attempt;
     const auto& t = runs.back().stderr_tail;
     const auto n = std::min<std::size_t>(t.size(), static_cast<std::size_t>(tail));
     r.lines.assign(t.end() - static_cast<std::ptrdiff_t>(n), t.end());
@@ -240,8 +257,13 @@ void Controller::on_logs_reply(const registry::Agent& a, const wire::Envelope& e
     return;
   }
   proto::Reply r;
-  if (m.found) r.lines = m.lines;
-  else r = fail("the run ended before its log could be fetched; try again");
+  if (m.found) {
+    r.lines = m.lines;
+    r.log_live = true;
+    r.log_attempt = m.attempt;
+    r.log_first_seq = std::max<std::int64_t>(0, m.first_seq);
+    r.log_last_seq = m.last_seq >= 0 ? m.last_seq : -1;
+  } else r = fail("the run ended before its log could be fetched; try again");
   send_to(it->second.peer, r, it->second.msg_id);
   pending_logs_.erase(it);
 }

@@ -153,6 +153,8 @@ class Controller {
   std::optional<proto::Reply> stream_logs(const wire::Envelope& env, const auth::Caller& c, const proto::StreamLogs& m);
   proto::Reply agent_action(const auth::Caller& c, const proto::AgentAction& m);
   proto::Reply stream_list(const auth::Caller& c, const proto::StreamList& m);
+  // "no stream X", with the closest stream name when X looks like a typo of one.
+  proto::Reply no_stream(const std::string& ref);
   proto::Reply stream_show(const auth::Caller& c, const proto::StreamShow& m);
   proto::Reply stop_unknown_runs(registry::Agent& a);
   proto::Reply limits_set(const auth::Caller& c, const proto::LimitsSet& m);

@@ -26,6 +26,7 @@ void Controller::place(StreamRow& s, const std::string& avoid) {
     placement::Candidate c;
     c.name = a->name;
     c.accepts_work = a->accepts_work();
+    c.state = a->state();
     auto it = active.find(a->name);
     c.active = it == active.end() ? 0 : it->second;
     c.max_streams = a->info.max_streams;

@@ -41,7 +41,7 @@ void Controller::fire_schedules(std::int64_t now) {
 
 proto::Reply Controller::stream_schedule(const auth::Caller& c, const proto::StreamSchedule& m) {
   auto s = store_.find_stream(m.ref);
-  if (!s) return fail("no stream " + text::for_people(m.ref));
+  if (!s) return no_stream(m.ref);
   if (Status st = auth::may(c, auth::Act::kStreamChange, s->owner); !st)
     return refuse(c, "stream schedule " + s->name, st);
   const std::int64_t now = clock::wall_ms();

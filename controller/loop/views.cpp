@@ -62,7 +62,14 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int6
       v.fps = r->fps;
       v.speed = r->speed;
       v.warning = mask(r->warning);
+      v.progress = r->progress;
+      v.eta_s = r->eta_s;
     }
+  }
+  // A batch that ended well is all done, whatever its last report said.
+  if (s.spec.batch && s.state == State::kCompleted) {
+    v.progress = 100;
+    v.eta_s = -1;
   }
   v.next_start_ms = s.next_start_ms;
   v.stop_at_ms = s.stop_at_ms;

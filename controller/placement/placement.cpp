@@ -21,6 +21,55 @@ bool has_encoder_for(const proto::StreamSpec& spec, const Candidate& c) {
   return std::any_of(c.encoders.begin(), c.encoders.end(),
                      [](const std::string& e) { return ffleet::encoders::is_h264(e); });
 }
+
+std::string state_of(const Candidate& c) {
+  if (!c.state.empty()) return c.state;
+  return c.accepts_work ? "ready" : "not ready";
+}
+
+std::string listed(const std::vector<std::string>& v) {
+  if (v.empty()) return "none";
+  std::string out;
+  for (std::size_t i = 0; i < v.size() && i < 8; ++i) out += (i ? ", " : "") + v[i];
+  if (v.size() > 8) out += ", and " + std::to_string(v.size() - 8) + " more";
+  return out;
+}
+
+// No agent takes work: which agents there are, and what brings one back.
+std::string no_ready_agent(const std::vector<Candidate>& agents) {
+  std::vector<std::string> known;
+  bool draining = false;
+  for (const auto& c : agents) {
+    known.push_back(c.name + " (" + state_of(c) + ")");
+    draining = draining || c.state == "draining";
+  }
+  std::string out = "no ready agent; agents known: " + listed(known);
+  if (agents.empty()) out += "; start ffleet-agent with --controller pointing at this controller";
+  else if (draining) out += "; `ffleet agent resume NAME` ends a drain";
+  return out;
+}
+
+// No ready agent has the encoder: who has it at all (and why they do not
+// take it), and the option that would let the stream run.
+std::string no_encoder(const proto::StreamSpec& spec, const std::vector<Candidate>& agents) {
+  const bool named = spec.encoder != "auto" && !spec.encoder.empty();
+  std::vector<std::string> with;
+  for (const auto& c : agents) {
+    const bool has = named ? std::find(c.encoders.begin(), c.encoders.end(), spec.encoder) != c.encoders.end()
+                           : std::any_of(c.encoders.begin(), c.encoders.end(),
+                                         [](const std::string& e) { return ffleet::encoders::is_h264(e); });
+    if (!has) continue;
+    std::string why = state_of(c);
+    if (c.accepts_work) why = has_encoder_for(spec, c) ? "may not open this stream's inputs and outputs" : "no free session";
+    with.push_back(c.name + " (" + why + ")");
+  }
+  if (named)
+    return "no ready agent has " + spec.encoder + (with.empty() ? "" : " with a free session") +
+           "; agents with it: " + listed(with) + "; try --encoder auto";
+  return "no ready agent has an H.264 encoder; agents with one: " + listed(with) +
+         "; `ffleet agent detect NAME` tests an agent's encoders again";
+}
+
 }  // namespace
 
 Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Candidate>& agents, const std::string& avoid) {
@@ -41,14 +90,11 @@ Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Cand
     fits.push_back(&c);
   }
   if (fits.empty()) {
-    if (ready == 0) return Result<std::string>::failure("no ready agent");
+    if (ready == 0) return Result<std::string>::failure(no_ready_agent(agents));
     if (confined_out == ready)
       return Result<std::string>::failure("no ready agent may open this stream's inputs and outputs "
                                           "(media roots, output roots, protocols)");
-    if (with_encoder == 0)
-      return Result<std::string>::failure(spec.encoder != "auto" && !spec.encoder.empty()
-                                              ? "no ready agent has encoder " + spec.encoder + " with a free session"
-                                              : "no ready agent has an H.264 encoder");
+    if (with_encoder == 0) return Result<std::string>::failure(no_encoder(spec, agents));
     return Result<std::string>::failure("all " + std::to_string(with_encoder) + " ready agents are full");
   }
   // Least loaded first: by share of slots in use, then by host CPU; the

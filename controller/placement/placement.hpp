@@ -16,6 +16,7 @@ namespace ffleet::controller::placement {
 struct Candidate {
   std::string name;
   bool accepts_work = false;     // ready: connected, not draining
+  std::string state;             // as `agent ls` says it (ready, draining, lost), for messages
   std::int64_t active = 0;       // streams holding a process there
   std::int64_t max_streams = 0;
   std::vector<std::string> encoders;
@@ -28,7 +29,9 @@ struct Candidate {
   confine::Policy policy;
 };
 
-// The chosen agent's name, or an error that says what the stream waits for.
+// The chosen agent's name, or an error that says what the stream waits for
+// and, where there is one, the fix ("no ready agent has h264_nvenc; agents
+// with it: none; try --encoder auto").
 // `avoid` names an agent to use only if no other fits (a host-related failure).
 Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Candidate>& agents,
                            const std::string& avoid = {});

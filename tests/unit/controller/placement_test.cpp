@@ -23,12 +23,15 @@ proto::StreamSpec transcode() {
   return s;
 }
 
-TEST(Placement, NoAgents) { EXPECT_EQ(choose(transcode(), {}).error(), "no ready agent"); }
+TEST(Placement, NoAgents) {
+  EXPECT_EQ(choose(transcode(), {}).error(),
+            "no ready agent; agents known: none; start ffleet-agent with --controller pointing at this controller");
+}
 
 TEST(Placement, DrainingAndLostAgentsAreSkipped) {
   auto a = agent("a", 0, 4);
   a.accepts_work = false;
-  EXPECT_EQ(choose(transcode(), {a}).error(), "no ready agent");
+  EXPECT_EQ(choose(transcode(), {a}).error().rfind("no ready agent; agents known: a (not ready)", 0), 0u);
   EXPECT_EQ(*choose(transcode(), {a, agent("b", 3, 4)}), "b");
 }
 
@@ -45,7 +48,7 @@ TEST(Placement, BehindMeansFull) {
 TEST(Placement, EncoderRequirements) {
   auto s = transcode();
   s.encoder = "h264_nvenc";
-  EXPECT_EQ(choose(s, {agent("a", 0, 4)}).error(), "no ready agent has encoder h264_nvenc with a free session");
+  EXPECT_EQ(choose(s, {agent("a", 0, 4)}).error(), "no ready agent has h264_nvenc; agents with it: none; try --encoder auto");
   auto busy = agent("gpu", 0, 4, 0, {"libx264", "h264_nvenc"});
   busy.free_sessions["nvenc"] = 0;  // the host's NVENC sessions are all in use
   EXPECT_FALSE(choose(s, {busy}).is_ok());
@@ -53,7 +56,7 @@ TEST(Placement, EncoderRequirements) {
   EXPECT_EQ(*choose(s, {busy}), "gpu");
   EXPECT_EQ(*choose(transcode(), {agent("cpu", 0, 4)}), "cpu");  // auto needs no session
   EXPECT_EQ(*choose(s, {agent("a", 0, 4), agent("gpu", 3, 4, 0, {"libx264", "h264_nvenc"})}), "gpu");
-  EXPECT_EQ(choose(transcode(), {agent("a", 0, 4, 0, {})}).error(), "no ready agent has an H.264 encoder");
+  EXPECT_EQ(choose(transcode(), {agent("a", 0, 4, 0, {})}).error().rfind("no ready agent has an H.264 encoder; agents with one: none", 0), 0u);
   auto copy = transcode();
   copy.mode = "copy";
   EXPECT_EQ(*choose(copy, {agent("a", 0, 4, 0, {})}), "a");  // copying needs no encoder
@@ -83,6 +86,51 @@ TEST(Placement, OnlyWhereTheStreamMayTouchItsFiles) {
   EXPECT_NE(choose(s, {narrow}).error().find("may open"), std::string::npos);
   // An agent that reported no policy (older) is not judged here.
   EXPECT_EQ(*choose(s, {agent("old", 0, 4)}), "old");
+}
+
+}  // namespace
+}  // namespace ffleet::controller::placement
+
+namespace ffleet::controller::placement {
+namespace {
+
+// Regression: a refusal names who has the encoder and the option that helps.
+TEST(PlacementSuggestsTheFix, NamedEncoderNobodyHas) {
+  proto::StreamSpec s = transcode();
+  s.encoder = "h264_nvenc";
+  EXPECT_EQ(choose(s, {agent("a", 0, 4), agent("b", 0, 4)}).error(),
+            "no ready agent has h264_nvenc; agents with it: none; try --encoder auto");
+}
+
+TEST(PlacementSuggestsTheFix, NamedEncoderOnBusyOrDrainingAgents) {
+  proto::StreamSpec s = transcode();
+  s.encoder = "h264_nvenc";
+  auto busy = agent("gpu1", 0, 4, 0, {"libx264", "h264_nvenc"});
+  busy.state = "ready";
+  busy.free_sessions["nvenc"] = 0;
+  auto draining = agent("gpu2", 0, 4, 0, {"libx264", "h264_nvenc"});
+  draining.accepts_work = false;
+  draining.state = "draining";
+  EXPECT_EQ(choose(s, {busy, draining, agent("cpu", 0, 4)}).error(),
+            "no ready agent has h264_nvenc with a free session; agents with it: gpu1 (no free session), "
+            "gpu2 (draining); try --encoder auto");
+}
+
+TEST(PlacementSuggestsTheFix, NoReadyAgentNamesTheAgentsAndResume) {
+  auto a = agent("a", 0, 4);
+  a.accepts_work = false;
+  a.state = "draining";
+  auto b = agent("b", 0, 4);
+  b.accepts_work = false;
+  b.state = "lost";
+  EXPECT_EQ(choose(transcode(), {a, b}).error(),
+            "no ready agent; agents known: a (draining), b (lost); `ffleet agent resume NAME` ends a drain");
+}
+
+TEST(PlacementSuggestsTheFix, NoH264EncoderAnywhere) {
+  EXPECT_EQ(choose(transcode(), {agent("a", 0, 4, 0, {})}).error(),
+            "no ready agent has an H.264 encoder; agents with one: none; `ffleet agent detect NAME` tests an "
+            "agent's encoders again");
 }
 
 }  // namespace

@@ -29,6 +29,11 @@ struct RunReport {
   // that predate it. A controller never adopts or stops a run placed by
   // another database.
   std::string store_id;
+  // A batch run's progress: percent of the input's duration done (0-100) and
+  // seconds left at the current speed; -1 when unknown (a live run, an input
+  // of unknown duration, speed not yet known).
+  double progress = -1;
+  double eta_s = -1;
 };
 template <class V> void describe(V& v, RunReport& m) {
   v.req("stream_id", m.stream_id);
@@ -49,6 +54,8 @@ template <class V> void describe(V& v, RunReport& m) {
   v.opt("warning", m.warning);
   v.opt("behind", m.behind);
   v.opt("store_id", m.store_id);
+  v.opt("progress", m.progress);
+  v.opt("eta_s", m.eta_s);
 }
 
 struct HostStats {
@@ -259,16 +266,21 @@ template <class V> void describe(V& v, RunExited& m) {
 }
 
 // Controller -> agent: the last `tail` stderr lines of a live run.
+// Lines of a run are numbered from 1 as ffmpeg writes them; `after` >= 0
+// asks for the kept lines numbered above it instead (at most `tail` of the
+// oldest), which is how `stream logs --follow` reads each line once.
 struct LogsRequest {
   static constexpr MsgType kType = MsgType::LogsRequest;
   std::int64_t stream_id = 0;
   std::int64_t attempt = 0;
   std::int64_t tail = 50;
+  std::int64_t after = -1;
 };
 template <class V> void describe(V& v, LogsRequest& m) {
   v.req("stream_id", m.stream_id);
   v.req("attempt", m.attempt);
   v.opt("tail", m.tail);
+  v.opt("after", m.after);
 }
 
 struct LogsReply {
@@ -277,12 +289,16 @@ struct LogsReply {
   std::int64_t attempt = 0;
   bool found = false;
   std::vector<std::string> lines;
+  std::int64_t first_seq = 0;  // the number of lines[0] (0: an agent that predates numbering)
+  std::int64_t last_seq = -1;  // lines the run has written so far (-1: unknown)
 };
 template <class V> void describe(V& v, LogsReply& m) {
   v.req("stream_id", m.stream_id);
   v.req("attempt", m.attempt);
   v.req("found", m.found);
   v.opt("lines", m.lines);
+  v.opt("first_seq", m.first_seq);
+  v.opt("last_seq", m.last_seq);
 }
 
 // Controller -> agent: drain (take nothing new) or resume.

@@ -67,11 +67,14 @@ struct StreamLogs {
   std::string user;
   std::string ref;
   std::int64_t tail = 50;
+  // >= 0: only the live run's lines numbered above this (LogsRequest.after).
+  std::int64_t after = -1;
 };
 template <class V> void describe(V& v, StreamLogs& m) {
   v.req("user", m.user);
   v.req("ref", m.ref);
   v.opt("tail", m.tail);
+  v.opt("after", m.after);
 }
 
 struct AgentList {
@@ -256,6 +259,10 @@ struct StreamView {
   std::int64_t retry_at_ms = 0;    // next retry, 0: none
   std::vector<std::string> schedule_notes;  // missed or late starts (StreamShow)
   std::int64_t runs_total = 0;  // runs kept in the history; `runs` holds the latest
+  // A batch stream's progress (percent 0-100) and seconds left; -1: unknown
+  // (a live stream, an input of unknown duration). A completed batch is 100.
+  double progress = -1;
+  double eta_s = -1;
 };
 template <class V> void describe(V& v, StreamView& m) {
   v.req("id", m.id);
@@ -283,6 +290,8 @@ template <class V> void describe(V& v, StreamView& m) {
   v.opt("retry_at_ms", m.retry_at_ms);
   v.opt("schedule_notes", m.schedule_notes);
   v.opt("runs_total", m.runs_total);
+  v.opt("progress", m.progress);
+  v.opt("eta_s", m.eta_s);
 }
 
 struct AgentView {
@@ -353,6 +362,13 @@ struct Reply {
   std::vector<UserView> users;  // UserList
   std::string user;             // who the controller took the caller for
   std::string role;
+  // StreamLogs: whether `lines` came from a live run (else the stored tail
+  // of the latest run), which attempt, the number of lines[0] and the last
+  // line's number (the cursor for the next StreamLogs.after; -1 unknown).
+  bool log_live = false;
+  std::int64_t log_attempt = 0;
+  std::int64_t log_first_seq = 0;
+  std::int64_t log_last_seq = -1;
 };
 template <class V> void describe(V& v, Reply& m) {
   v.req("ok", m.ok);
@@ -366,6 +382,10 @@ template <class V> void describe(V& v, Reply& m) {
   v.opt("users", m.users);
   v.opt("user", m.user);
   v.opt("role", m.role);
+  v.opt("log_live", m.log_live);
+  v.opt("log_attempt", m.log_attempt);
+  v.opt("log_first_seq", m.log_first_seq);
+  v.opt("log_last_seq", m.log_last_seq);
 }
 
 }  // namespace ffleet::proto
