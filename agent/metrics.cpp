@@ -35,6 +35,8 @@ const char* const kPerStream[] = {
     "ffleet_agent_stream_cpu_ratio",
     "ffleet_agent_stream_resident_memory_bytes",
     "ffleet_agent_stream_uptime_seconds",
+    "ffleet_agent_stream_progress_ratio",
+    "ffleet_agent_stream_eta_seconds",
 };
 }  // namespace
 
@@ -55,6 +57,12 @@ const std::vector<Def>& AgentMetrics::table() {
       {"ffleet_agent_stream_resident_memory_bytes", Type::kGauge, "Resident memory of the run's process group.", "bytes",
        kStream, {}},
       {"ffleet_agent_stream_uptime_seconds", Type::kGauge, "Time since the stream's current run started.", "seconds",
+       kStream, {}},
+      {"ffleet_agent_stream_progress_ratio", Type::kGauge,
+       "A batch run's share done (0 to 1), from its input's duration and ffmpeg's out_time; absent when unknown or live.",
+       "ratio", kStream, {}},
+      {"ffleet_agent_stream_eta_seconds", Type::kGauge,
+       "A batch run's estimated time to completion at its current speed; absent when unknown or live.", "seconds",
        kStream, {}},
       {"ffleet_agent_streams", Type::kGauge, "Runs held by this agent (probing ones included).", "", {}, {}},
       {"ffleet_agent_connected", Type::kGauge, "1 while the agent is registered with its controller.", "", {}, {}},
@@ -134,6 +142,8 @@ void AgentMetrics::collect(std::int64_t now_wall, const runner::Runner& runs, co
     reg_.set("ffleet_agent_stream_uptime_seconds", l,
              r.started_at_ms > 0 ? static_cast<double>(std::max<std::int64_t>(now_wall - r.started_at_ms, 0)) / 1000.0
                                  : 0.0);
+    if (r.progress >= 0) reg_.set("ffleet_agent_stream_progress_ratio", l, r.progress / 100.0);
+    if (r.eta_s >= 0) reg_.set("ffleet_agent_stream_eta_seconds", l, r.eta_s);
     if (const auto v = encoders::vendor_of(r.encoder); !v.empty()) ++used[v];
   }
   reg_.set("ffleet_agent_streams", static_cast<double>(runs.size()));

@@ -4,13 +4,15 @@ completion scripts and man page."""
 import json
 import os
 import pty
+import re
 import signal
 import subprocess
 import threading
 import time
 import unittest
+import urllib.request
 
-from harness import BIN_DIR, STANDINS, Cluster, main, wait_until
+from harness import BIN_DIR, STANDINS, Cluster, free_port, main, wait_until
 
 
 class Reader:
@@ -69,7 +71,8 @@ class Cli(unittest.TestCase):
     def test_batch_progress_rises_and_eta_falls_then_100(self):
         with Cluster("cli-progress") as c:
             c.start_controller()
-            c.start_agent("a1", max_streams=2)
+            port = free_port()
+            c.start_agent("a1", max_streams=2, extra=["--metrics", f"127.0.0.1:{port}"])
             c.wait_agent("a1")
             # A live stream never has progress.
             c.add_lavfi("live", c.path("live.ts"), "--mode", "transcode")
@@ -93,6 +96,8 @@ class Cli(unittest.TestCase):
                     if s["state"] == "running" and s["progress"] is not None:
                         seen.append((s["progress"], s["eta_s"]))
                         if 0 < s["progress"] < 100 and "ls" not in human:
+                            human["metrics"] = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
+                                                                      timeout=5).read().decode()
                             human["ls"] = c.cli("stream", "ls", json_out=False).stdout
                             human["show"] = c.cli("stream", "show", "b1", json_out=False).stdout
                     if s["state"] in ("completed", "failed"):
@@ -108,6 +113,13 @@ class Cli(unittest.TestCase):
             inside = [p for p in progress if 0 < p < 100]
             self.assertGreaterEqual(len(set(inside)), 2, f"progress seen: {seen}")
             self.assertEqual(progress, sorted(progress), "progress never goes back")
+            # The agent's metrics carry it too (a ratio), for the batch only.
+            m = re.search(r'^ffleet_agent_stream_progress_ratio\{stream="b1",stream_id="\d+"\} (\S+)$',
+                          human["metrics"], re.M)
+            self.assertIsNotNone(m, human["metrics"][-3000:])
+            self.assertTrue(0 < float(m.group(1)) < 1, m.group(0))
+            self.assertRegex(human["metrics"], r'(?m)^ffleet_agent_stream_eta_seconds\{stream="b1",')
+            self.assertNotRegex(human["metrics"], r'(?m)^ffleet_agent_stream_progress_ratio\{stream="live"')
             etas = [e for p, e in seen if e is not None and 0 < p < 100]
             self.assertGreaterEqual(len(etas), 2, f"eta seen: {seen}")
             self.assertLess(etas[-1], etas[0], f"eta falls: {seen}")
