@@ -32,7 +32,8 @@ settings::Table table(Options& o) {
              {"hardware_encoder_fallback", "HARDWARE_ENCODER_FALLBACK", &o.hardware_encoder_fallback}};
   t.texts = {{"controller", &o.controller}, {"name", &o.name},      {"work_dir", &o.work_dir},
              {"ffmpeg", &o.ffmpeg},         {"log_level", &o.log_level},
-             {"key", &o.key},               {"controller_key", &o.controller_key}};
+             {"key", &o.key},               {"controller_key", &o.controller_key},
+             {"log_format", &o.log_format, "FFLEET_LOG_FORMAT", {"text", "json"}}};
   t.lists = {{"media_roots", "FFLEET_MEDIA_ROOTS", ':', &o.media_roots},
              {"output_roots", "FFLEET_OUTPUT_ROOTS", ':', &o.output_roots},
              {"protocols", "FFLEET_PROTOCOLS", ',', &o.protocols}};
@@ -110,7 +111,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-agent: runs ffmpeg for the ffleet controller on this host"};
-  std::string config, controller, name, work_dir, ffmpeg, log_level, key, controller_key;
+  std::string config, controller, name, work_dir, ffmpeg, log_level, key, controller_key, log_format;
   std::int64_t max_streams = -1;
   std::vector<std::string> media_roots, output_roots;
   std::string protocols;
@@ -122,6 +123,8 @@ ParseOutcome parse_options(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{10000}));
   app.add_option("--ffmpeg", ffmpeg, "ffmpeg binary (default: ffmpeg on PATH)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--log-format", log_format, "text (default) or json: one JSON object per line")
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--key", key, "this agent's secret key file (ffleet keygen)");
   app.add_option("--controller-key", controller_key, "the controller's public key file");
   app.add_option("--media-root", media_roots, "ffmpeg reads local files only below DIR (repeatable; default: none)");
@@ -161,6 +164,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (max_streams >= 0) o.max_streams = max_streams;
   if (!ffmpeg.empty()) o.ffmpeg = ffmpeg;
   if (!log_level.empty()) o.log_level = log_level;
+  if (!log_format.empty()) o.log_format = log_format;
   if (!key.empty()) o.key = key;
   if (!controller_key.empty()) o.controller_key = controller_key;
   if (o.key.empty() != o.controller_key.empty())

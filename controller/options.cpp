@@ -26,7 +26,8 @@ settings::Table table(Options& o) {
       {"run_history", "FFLEET_RUN_HISTORY", &o.run_history, 1, 100000},
       {"schedule_history", "FFLEET_SCHEDULE_HISTORY", &o.schedule_history, 1, 100000},
   };
-  t.texts = {{"listen", &o.listen}, {"db", &o.db}, {"log_level", &o.log_level}, {"key", &o.key}};
+  t.texts = {{"listen", &o.listen}, {"db", &o.db}, {"log_level", &o.log_level}, {"key", &o.key},
+             {"log_format", &o.log_format, "FFLEET_LOG_FORMAT", {"text", "json"}}};
   t.maps = {{"user_limits", [&o](const std::string& user, std::int64_t n) { o.limits.user_overrides[user] = n; }, 0,
              1000000}};
   return t;
@@ -52,7 +53,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-controller: schedules ffmpeg streams across ffleet agents"};
-  std::string config, listen, db, log_level, key;
+  std::string config, listen, db, log_level, key, log_format;
   std::vector<std::string> admin_keys;
   bool insecure = false;
   app.add_option("--config", config, "TOML config file");
@@ -62,6 +63,8 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--listen", listen, "endpoint for agents and the CLI (default tcp://127.0.0.1:7700)");
   app.add_option("--db", db, "SQLite database (default ./ffleet.db)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--log-format", log_format, "text (default) or json: one JSON object per line")
+      ->check(CLI::IsMember({"text", "json"}));
   app.set_version_flag("--version", "ffleet-controller 0.1.0");
   auto fail = [&](int code, const std::string& m) {
     out.exit_now = true;
@@ -84,6 +87,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!listen.empty()) o.listen = listen;
   if (!db.empty()) o.db = db;
   if (!log_level.empty()) o.log_level = log_level;
+  if (!log_format.empty()) o.log_format = log_format;
   if (!key.empty()) o.key = key;
   for (auto& k : admin_keys) o.admin_keys.push_back(k);
   o.insecure = o.insecure || insecure;

@@ -24,6 +24,14 @@ Result<std::int64_t> whole(const toml::node& n, const std::string& where, std::i
   return i->get();
 }
 
+// A value of a row with choices must be one of them.
+Status check_choice(const std::string& where, const std::string& v, const std::vector<std::string>& choices) {
+  if (choices.empty() || std::find(choices.begin(), choices.end(), v) != choices.end()) return Status::ok();
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  return Status::error(where + " must be one of " + list + " (not '" + v + "')");
+}
+
 template <class Row> const Row* find(const std::vector<Row>& rows, const std::string& key) {
   auto it = std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return key == r.key; });
   return it == rows.end() ? nullptr : &*it;
@@ -42,6 +50,7 @@ Status apply_one(const std::string& origin, const std::string& key, const toml::
   } else if (const auto* s = find(t.texts, key)) {
     const auto* v = node.as_string();
     if (v == nullptr) return Status::error(where + " must be a string");
+    if (Status c = check_choice(where, v->get(), s->choices); !c) return c;
     *s->target = v->get();
   } else if (const auto* m = find(t.maps, key)) {
     const auto* table = node.as_table();
@@ -101,6 +110,13 @@ Status apply_env(const Table& t) {
     auto v = env::boolean(b.env);
     if (!v) return v.status();
     if (*v) *b.target = **v;
+  }
+  for (const auto& x : t.texts) {
+    if (*x.env == '\0') continue;
+    if (auto v = env::text(x.env)) {
+      if (Status c = check_choice(std::string("environment variable ") + x.env, *v, x.choices); !c) return c;
+      *x.target = *v;
+    }
   }
   for (const auto& l : t.lists) {
     if (*l.env == '\0') continue;

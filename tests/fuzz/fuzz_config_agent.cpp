@@ -29,6 +29,7 @@ const ConfigSchema<Options>& schema() {
           {K::Kind::kInt, "max_streams", [](Options& o) -> std::int64_t& { return o.max_streams; }},
           {K::Kind::kString, "ffmpeg", {}, [](Options& o) -> std::string& { return o.ffmpeg; }},
           {K::Kind::kString, "log_level", {}, [](Options& o) -> std::string& { return o.log_level; }},
+          {K::Kind::kString, "log_format", {}, [](Options& o) -> std::string& { return o.log_format; }, {}, {}, {"text", "json"}},
           {K::Kind::kInt, "force_kill_timeout_ms", [](Options& o) -> std::int64_t& { return o.force_kill_timeout_ms; }},
           {K::Kind::kInt, "resource_monitor_interval_ms",
            [](Options& o) -> std::int64_t& { return o.resource_monitor_interval_ms; }},
@@ -60,7 +61,7 @@ const ConfigSchema<Options>& schema() {
       },
       [](const Options& o) {
         return show(o.controller) + " " + show(o.name) + " " + show(o.work_dir) + " " + show(o.ffmpeg) + " " +
-               show(o.log_level) + " max=" + std::to_string(o.max_streams) +
+               show(o.log_level) + " " + show(o.log_format) + " max=" + std::to_string(o.max_streams) +
                " kill=" + std::to_string(o.force_kill_timeout_ms) +
                " mon=" + std::to_string(o.resource_monitor_interval_ms) +
                " cpu=" + std::to_string(o.resource_warning_cpu_percent) +

@@ -20,6 +20,7 @@ const ConfigSchema<Options>& schema() {
           {K::Kind::kString, "listen", {}, [](Options& o) -> std::string& { return o.listen; }},
           {K::Kind::kString, "db", {}, [](Options& o) -> std::string& { return o.db; }},
           {K::Kind::kString, "log_level", {}, [](Options& o) -> std::string& { return o.log_level; }},
+          {K::Kind::kString, "log_format", {}, [](Options& o) -> std::string& { return o.log_format; }, {}, {}, {"text", "json"}},
           {K::Kind::kInt, "heartbeat_ms", [](Options& o) -> std::int64_t& { return o.heartbeat_ms; }},
           {K::Kind::kInt, "lost_after_ms", [](Options& o) -> std::int64_t& { return o.lost_after_ms; }},
           {K::Kind::kInt, "restart_grace_ms", [](Options& o) -> std::int64_t& { return o.restart_grace_ms; }},
@@ -39,7 +40,7 @@ const ConfigSchema<Options>& schema() {
         return controller::apply_config_text(text, origin, o);
       },
       [](const Options& o) {
-        return show(o.listen) + " " + show(o.db) + " " + show(o.log_level) + " hb=" + std::to_string(o.heartbeat_ms) +
+        return show(o.listen) + " " + show(o.db) + " " + show(o.log_level) + " " + show(o.log_format) + " hb=" + std::to_string(o.heartbeat_ms) +
                " lost=" + std::to_string(o.lost_after_ms) + " grace=" + std::to_string(o.restart_grace_ms) +
                " fence=" + std::to_string(o.fence_margin_ms) + " resend=" + std::to_string(o.resend_ms) +
                " global=" + std::to_string(o.limits.global) + " per_user=" + std::to_string(o.limits.per_user) +

@@ -30,6 +30,9 @@ struct Bool {
 struct Text {
   const char* key;
   std::string* target;
+  const char* env = "";  // "" if none
+  // If not empty, the only values allowed (e.g. log_format: text, json).
+  std::vector<std::string> choices = {};
 };
 // A TOML table of name = whole number, e.g. [user_limits] alice = 10.
 struct IntMap {
