@@ -64,7 +64,7 @@ std::optional<Split> split_message(std::string_view s) {
     out.event = std::string(s.substr(0, i));
   }
   while (i < s.size()) {
-    if (s[i] != ' ') return std::nullopt;
+    if (i > 0 && s[i] != ' ') return std::nullopt;  // words are apart
     while (i < s.size() && s[i] == ' ') ++i;
     if (i == s.size()) break;
     const std::size_t klen = key_at(s, i);
