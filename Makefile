@@ -34,7 +34,8 @@ deps:
 
 # .deb packages of a release build in build/packages/ (deploy/packaging.cmake):
 # ffleet-controller, ffleet-agent and ffleet.
-package: deps package-only
+package: deps
+	$(MAKE) --no-print-directory package-only
 
 package-only:
 	cmake --preset release >/dev/null
