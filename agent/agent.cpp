@@ -268,6 +268,7 @@ void Agent::begin_drain(std::int64_t now, bool exit_after) {
   if (!draining_) logger()->info("drain_started streams={} exit_after={}", runner_->size(), exit_after);
   draining_ = true;
   if (exit_after) runner_->stop_all("drained", now);
+  if (exit_after) notify_.stopping(service_status());
   if (link_->registered()) send_heartbeat();  // tell the controller at once
 }
 
@@ -293,7 +294,8 @@ void Agent::on_signal(int sig, std::int64_t now) {
 std::int64_t Agent::next_deadline(std::int64_t now) const {
   std::int64_t d = now + 1000;  // never sleep longer than a second
   const std::int64_t redetect = redetect_ ? redetect_->next_deadline() : -1;
-  for (std::int64_t x : {link_->next_deadline(), runner_->next_deadline(), next_sample_ms_, redetect})
+  for (std::int64_t x : {link_->next_deadline(), runner_->next_deadline(), next_sample_ms_, redetect,
+                         notify_.next_deadline()})
     if (x >= 0) d = std::min(d, x);
   return d;
 }
@@ -345,6 +347,7 @@ void Agent::one_turn(std::vector<zmq::pollitem_t>& items) {
   check_drained(now);
   metrics_.publish(now, *runner_, host_stats_, {link_->registered(), draining_});
   const std::int64_t done = clock::steady_ms();
+  notify_.tick(done, [this] { return service_status(); });
   if (lag_.note(done - woke, done))
     logger()->warn("loop_lag ms={} where=turn suppressed={}", done - woke, lag_.take_suppressed());
 }
@@ -378,6 +381,7 @@ int Agent::run() {
   logger()->info("agent_started name={} instance={} controller={} work_dir={} max_streams={} ffmpeg={}", opts_.name,
                  instance_, opts_.controller, opts_.work_dir, opts_.max_streams, opts_.ffmpeg);
   sample(clock::steady_ms());
+  notify_.ready(service_status(), clock::steady_ms());  // encoders detected, the link connecting
   std::vector<zmq::pollitem_t> items;
   while (exit_code_ < 0) one_turn(items);
   // A re-detection still running dies with its Detector: no child is left.

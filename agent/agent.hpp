@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "encoders/detector.hpp"
+#include "ffleet/common/sd_notify.hpp"
 #include "link/link.hpp"
 #include "loop_lag.hpp"
 #include "metrics.hpp"
@@ -67,6 +68,8 @@ class Agent {
   void log_state_counts();
   void sample(std::int64_t now);
   std::int64_t next_deadline(std::int64_t now) const;
+  // service.cpp: the STATUS= line for the service manager (sd_notify).
+  std::string service_status() const;
 
   Options opts_;
   std::string configured_ffmpeg_;  // opts_.ffmpeg as given, before the PATH lookup
@@ -76,6 +79,9 @@ class Agent {
   encoders::Detection detection_;
   std::unique_ptr<encoders::Detector> redetect_;
   std::int64_t redetect_started_ms_ = 0;
+  // sd_notify (READY, STATUS, WATCHDOG from the loop, STOPPING); built before
+  // ctx_ starts threads, as it unsets NOTIFY_SOCKET (ffmpeg must not inherit it).
+  sdnotify::Notifier notify_;
   zmq::context_t ctx_;
   std::unique_ptr<link::Link> link_;
   std::unique_ptr<runner::Runner> runner_;

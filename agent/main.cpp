@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
                  parsed.message.c_str());
     return parsed.exit_code;
   }
-  if (auto s = ffleet::log::setup(parsed.options.log_level); !s) {
+  if (auto s = ffleet::log::setup(parsed.options.log_level, parsed.options.log_format); !s) {
     std::fprintf(stderr, "ffleet-agent: %s\n", s.message().c_str());
     return kExitUsage;
   }

@@ -33,11 +33,13 @@ settings::Table table(Options& o) {
       text("controller", &o.controller).env("FFLEET_CONTROLLER").flag("--controller").help("The controller's endpoint"),
       text("name", &o.name).flag("--name").help("This agent's name, unique in the fleet (empty: the hostname)"),
       text("work_dir", &o.work_dir).flag("--work-dir")
-          .help("Playlists and scratch files, mode 0700 (empty: /tmp/ffleet-agent-NAME)"),
+          .help("Playlists and scratch files, mode 0700 (empty: the unit's StateDirectory, else /tmp/ffleet-agent-NAME)"),
       integer("max_streams", &o.max_streams, 0, 10000).flag("--max-streams").live()
           .help("Streams this host runs at once (0: the CPU count)"),
       text("ffmpeg", &o.ffmpeg).flag("--ffmpeg").help("The ffmpeg binary (a name is looked up on PATH)"),
       text("log_level", &o.log_level).flag("--log-level").live().help("trace, debug, info, warn, error"),
+      text("log_format", &o.log_format).env("FFLEET_LOG_FORMAT").flag("--log-format").one_of({"text", "json"})
+          .help("text: the one line format; json: one JSON object per line, for log shippers"),
       text("metrics", &o.metrics).env("FFLEET_METRICS").flag("--metrics")
           .help("Serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback; no auth, keep it private)"),
       text("key", &o.key).flag("--key").help("This agent's secret key file (ffleet keygen); with controller_key"),
@@ -153,7 +155,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-agent: runs ffmpeg for the ffleet controller on this host"};
-  std::string controller, name, work_dir, ffmpeg, log_level, key, controller_key, metrics;
+  std::string controller, name, work_dir, ffmpeg, log_level, log_format, key, controller_key, metrics;
   std::int64_t max_streams = -1;
   std::vector<std::string> media_roots, output_roots;
   std::string protocols;
@@ -166,6 +168,8 @@ ParseOutcome parse_options(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{10000}));
   app.add_option("--ffmpeg", ffmpeg, "ffmpeg binary (default: ffmpeg on PATH)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--log-format", log_format, "text (default) or json: one JSON object per line")
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--key", key, "this agent's secret key file (ffleet keygen)");
   app.add_option("--controller-key", controller_key, "the controller's public key file");
   app.add_option("--metrics", metrics, "serve Prometheus metrics at http://ADDR:PORT/metrics (no auth: keep it private)");
@@ -209,6 +213,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (max_streams >= 0) o.max_streams = max_streams, given("max_streams", "--max-streams");
   if (!ffmpeg.empty()) o.ffmpeg = ffmpeg, given("ffmpeg", "--ffmpeg");
   if (!log_level.empty()) o.log_level = log_level, given("log_level", "--log-level");
+  if (!log_format.empty()) o.log_format = log_format, given("log_format", "--log-format");
   if (!key.empty()) o.key = key, given("key", "--key");
   if (!controller_key.empty()) o.controller_key = controller_key, given("controller_key", "--controller-key");
   if (!metrics.empty()) o.metrics = metrics, given("metrics", "--metrics");
@@ -221,6 +226,9 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!protocols.empty()) o.protocols = settings::split_list(protocols, ','), given("protocols", "--protocols");
   if (Status s = check_confinement(o); !s) return fail(2, s.message());
   if (o.name.empty()) o.name = hostname();
+  // Under systemd, StateDirectory= (the unit's /var/lib/ffleet-agent) says where.
+  if (auto state = env::text("STATE_DIRECTORY"); o.work_dir.empty() && state)
+    if (const auto dirs = settings::split_list(*state, ':'); !dirs.empty()) o.work_dir = dirs.front();
   if (o.work_dir.empty()) o.work_dir = "/tmp/ffleet-agent-" + o.name;
   if (o.max_streams <= 0) o.max_streams = std::max(1u, std::thread::hardware_concurrency());
   if (print_config)

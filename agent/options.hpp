@@ -23,6 +23,7 @@ struct Options {
   std::int64_t max_streams = 0;  // default: CPU count
   std::string ffmpeg = "ffmpeg";
   std::string log_level = "info";
+  std::string log_format = "text";  // text, or json: one object per line (common/log_json.hpp)
   std::int64_t force_kill_timeout_ms = 5000;
   std::int64_t resource_monitor_interval_ms = 30000;
   std::int64_t resource_warning_cpu_percent = 80;

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
     return parsed.exit_code;
   }
   const Options& o = parsed.options;
-  if (auto s = ffleet::log::setup(o.log_level); !s) {
+  if (auto s = ffleet::log::setup(o.log_level, o.log_format); !s) {
     std::fprintf(stderr, "ffleet-controller: %s\n", s.message().c_str());
     return kExitUsage;
   }

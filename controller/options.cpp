@@ -23,6 +23,8 @@ settings::Table table(Options& o) {
       text("listen", &o.listen).flag("--listen").help("Where agents and the CLI connect (tcp://0.0.0.0:7700: all interfaces; needs key or insecure)"),
       text("db", &o.db).flag("--db").help("The SQLite database (WAL mode; -wal and -shm files beside it)"),
       text("log_level", &o.log_level).flag("--log-level").live().help("trace, debug, info, warn, error"),
+      text("log_format", &o.log_format).env("FFLEET_LOG_FORMAT").flag("--log-format").one_of({"text", "json"})
+          .help("text: the one line format; json: one JSON object per line, for log shippers"),
       text("metrics", &o.metrics).env("FFLEET_METRICS").flag("--metrics")
           .help("Serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback; no auth, keep it private)"),
       text("key", &o.key).flag("--key").help("This controller's secret key file (ffleet keygen): with it every link is CURVE"),
@@ -82,7 +84,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-controller: schedules ffmpeg streams across ffleet agents"};
-  std::string listen, db, log_level, key, metrics;
+  std::string listen, db, log_level, log_format, key, metrics;
   std::vector<std::string> admin_keys;
   bool insecure = false, print_config = false, print_example = false;
   app.add_option("--config", o.config_file, "TOML config file (see --print-config-example)");
@@ -92,6 +94,8 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--listen", listen, "endpoint for agents and the CLI (default tcp://127.0.0.1:7700)");
   app.add_option("--db", db, "SQLite database (default ./ffleet.db)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--log-format", log_format, "text (default) or json: one JSON object per line")
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--metrics", metrics, "serve Prometheus metrics at http://ADDR:PORT/metrics (no auth: keep it private)");
   app.add_flag("--print-config", print_config, "print the effective configuration (and where each value comes from), then exit");
   app.add_flag("--print-config-example", print_example, "print an example config file with every key and its default");
@@ -126,6 +130,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!listen.empty()) o.listen = listen, given("listen", "--listen");
   if (!db.empty()) o.db = db, given("db", "--db");
   if (!log_level.empty()) o.log_level = log_level, given("log_level", "--log-level");
+  if (!log_format.empty()) o.log_format = log_format, given("log_format", "--log-format");
   if (!key.empty()) o.key = key, given("key", "--key");
   if (!admin_keys.empty()) o.admin_keys = admin_keys, given("admin_keys", "--admin-key");
   if (insecure) o.insecure = true, given("insecure", "--insecure");

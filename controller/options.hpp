@@ -20,6 +20,7 @@ struct Options {
   std::string listen = "tcp://127.0.0.1:7700";
   std::string db = "./ffleet.db";
   std::string log_level = "info";
+  std::string log_format = "text";  // text, or json: one object per line (common/log_json.hpp)
   // Liveness: agents heartbeat every heartbeat_ms and are lost after
   // lost_after_ms of silence (3 missed beats plus one of slack).
   std::int64_t heartbeat_ms = 1000;

@@ -3,13 +3,19 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "ffleet/common/log_json.hpp"
+
 namespace ffleet::log {
 namespace {
+
+std::unique_ptr<spdlog::formatter> text_formatter() {
+  return std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %-5l %n %v", spdlog::pattern_time_type::utc);
+}
 
 spdlog::sink_ptr shared_sink() {
   static spdlog::sink_ptr sink = [] {
     auto s = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    s->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %-5l %n %v", spdlog::pattern_time_type::utc));
+    s->set_formatter(text_formatter());
     return s;
   }();
   return sink;
@@ -17,10 +23,17 @@ spdlog::sink_ptr shared_sink() {
 
 }  // namespace
 
-Status setup(std::string_view level) {
+Status check_format(std::string_view format) {
+  if (format == "text" || format == "json") return Status::ok();
+  return Status::error("unknown log format '" + std::string(format) + "' (text, json)");
+}
+
+Status setup(std::string_view level, std::string_view format) {
+  if (Status s = check_format(format); !s) return s;
   const auto lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off")
     return Status::error("unknown log level '" + std::string(level) + "' (trace, debug, info, warn, error, off)");
+  shared_sink()->set_formatter(format == "json" ? json_formatter() : text_formatter());
   spdlog::set_level(lvl);
   spdlog::flush_on(spdlog::level::trace);
   return Status::ok();

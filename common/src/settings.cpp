@@ -28,6 +28,14 @@ Result<std::int64_t> whole(const toml::node& n, const std::string& where, std::i
   return i->get();
 }
 
+// A value of a row with choices must be one of them.
+Status check_choice(const std::string& where, const std::string& v, const std::vector<std::string>& choices) {
+  if (choices.empty() || std::find(choices.begin(), choices.end(), v) != choices.end()) return Status::ok();
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  return Status::error(where + " must be one of " + list + " (not '" + text::for_people(v) + "')");
+}
+
 Status apply_one(const std::string& origin, const std::string& key, const toml::node& node, const Setting& r) {
   const std::string where = at(origin, node, key);
   switch (r.kind) {
@@ -46,6 +54,7 @@ Status apply_one(const std::string& origin, const std::string& key, const toml::
     case Kind::kText: {
       const auto* v = node.as_string();
       if (v == nullptr) return Status::error(where + " must be a string");
+      if (Status c = check_choice(where, v->get(), r.choices); !c) return c;
       *r.s = v->get();
       break;
     }
@@ -201,7 +210,11 @@ Status apply_env(const Table& t, Origins* origins) {
     } else if (r.kind == Kind::kList) {
       if (auto v = env::text(r.env_name); (set = v.has_value())) *r.l = split_list(*v, r.sep);
     } else if (r.kind == Kind::kText) {
-      if (auto v = env::text(r.env_name); (set = v.has_value())) *r.s = *v;
+      auto v = env::text(r.env_name);
+      if ((set = v.has_value())) {
+        if (Status c = check_choice(std::string("environment variable ") + r.env_name, *v, r.choices); !c) return c;
+        *r.s = *v;
+      }
     }
     if (set && origins) (*origins)[r.key] = std::string("env ") + r.env_name;
   }

@@ -98,6 +98,7 @@ int Controller::run() {
   items.push_back({monitor_.handle(), 0, ZMQ_POLLIN, 0});
   if (secure()) items.push_back({zap_.handle(), 0, ZMQ_POLLIN, 0});
   std::int64_t planned_wake = clock::steady_ms();
+  notify_.ready(service_status(), planned_wake);
   while (exit_code_ < 0) {
     const std::int64_t before = clock::steady_ms();
     // Work in hand: do not sleep. Answers waiting for a slow reader: look
@@ -156,6 +157,7 @@ int Controller::run() {
     }
     security_housekeeping(done);
     metrics_.publish(done, store_, registry_);
+    notify_.tick(done, [this] { return service_status(); });
     if (done >= stats_.next_log_ms) {
       if (stats_.turns > 0)
         logger()->debug("loop_stats turns={} max_lag_ms={} max_turn_ms={} busy_replies={} send_failures={} bad_frames={}",
@@ -165,6 +167,7 @@ int Controller::run() {
       stats_.next_log_ms = done + 10000;
     }
   }
+  notify_.stopping("exiting (code " + std::to_string(exit_code_) + "); streams keep running on the agents");
   logger()->info("controller_exit code={}", exit_code_);
   return exit_code_;
 }

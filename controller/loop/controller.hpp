@@ -30,6 +30,7 @@
 #include "auth/directory.hpp"
 #include "auth/policy.hpp"
 #include "ffleet/common/curve.hpp"
+#include "ffleet/common/sd_notify.hpp"
 #include "ffleet/common/codec.hpp"
 #include "ffleet/common/zmq_io.hpp"
 #include "lifecycle/lifecycle.hpp"
@@ -188,6 +189,9 @@ class Controller {
   proto::Reply agent_allow(const auth::Caller& c, const proto::AgentAllow& m);
   proto::Reply agent_revoke(const auth::Caller& c, const std::string& name);
 
+  // service.cpp: the STATUS= line for the service manager (sd_notify).
+  std::string service_status();
+
   // views.cpp
   // `details`: inputs and outputs shown (masked unless `reveal`); without,
   // they are left out (another user's stream).
@@ -199,6 +203,10 @@ class Controller {
   std::function<ParseOutcome()> reparse_;
   store::Store store_;
   registry::Registry registry_;
+  // sd_notify (READY, STATUS, WATCHDOG from the loop, STOPPING); built before
+  // ctx_ starts threads, as it unsets NOTIFY_SOCKET. The loop's poll wakes
+  // every kTickMs at the latest, so keep-alives are on time for WatchdogSec >= 1s.
+  sdnotify::Notifier notify_;
   zmq::context_t ctx_;
   zmq::socket_t sock_;
   // With --key: our key pair, the ZAP handler's socket, who may connect.

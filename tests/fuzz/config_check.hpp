@@ -3,6 +3,7 @@
 // fuzz_config_controller.cpp and fuzz_config_agent.cpp.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,6 +27,7 @@ template <class Options> struct Key {
   std::function<std::string&(Options&)> string_field = {};
   std::function<bool&(Options&)> bool_field = {};
   std::function<std::vector<std::string>&(Options&)> list_field = {};  // an array of strings
+  std::vector<std::string> choices = {};  // a string key taking only these (log_format)
 };
 
 // A sub-table of name = integer (user_limits, encoder_sessions) and how the
@@ -193,6 +195,12 @@ void check_refusal(const ConfigSchema<Options>& s, const toml::table& doc, const
   }
   const Key<Options>* k = find_key(s, key);
   if (k == nullptr || !right_type(*k, *node)) return;  // unknown, or the wrong type: rightly refused
+  if (k->kind == Key<Options>::Kind::kString && !k->choices.empty()) {
+    const std::string v = node->as_string()->get();
+    FUZZ_CHECK(std::find(k->choices.begin(), k->choices.end(), v) == k->choices.end(),
+               "refused " + key + " = one of its choices: " + show(msg));
+    return;  // not one of its choices: rightly refused
+  }
   FUZZ_CHECK(k->kind == Key<Options>::Kind::kInt, "refused " + key + " of the right type: " + show(msg));
   // A number out of range: refused alone too, while the default is taken.
   Options defaults{};

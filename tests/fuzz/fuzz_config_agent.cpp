@@ -32,6 +32,7 @@ const ConfigSchema<Options>& schema() {
           {K::Kind::kString, "key", {}, [](Options& o) -> std::string& { return o.key; }},
           {K::Kind::kString, "metrics", {}, [](Options& o) -> std::string& { return o.metrics; }},
           {K::Kind::kString, "controller_key", {}, [](Options& o) -> std::string& { return o.controller_key; }},
+          {K::Kind::kString, "log_format", {}, [](Options& o) -> std::string& { return o.log_format; }, {}, {}, {"text", "json"}},
           {K::Kind::kInt, "force_kill_timeout_ms", [](Options& o) -> std::int64_t& { return o.force_kill_timeout_ms; }},
           {K::Kind::kInt, "resource_monitor_interval_ms",
            [](Options& o) -> std::int64_t& { return o.resource_monitor_interval_ms; }},
@@ -63,7 +64,7 @@ const ConfigSchema<Options>& schema() {
       },
       [](const Options& o) {
         return show(o.controller) + " " + show(o.metrics) + " " + show(o.key) + " " + show(o.controller_key) + " " + show(o.name) + " " + show(o.work_dir) + " " + show(o.ffmpeg) + " " +
-               show(o.log_level) + " max=" + std::to_string(o.max_streams) +
+               show(o.log_level) + " " + show(o.log_format) + " max=" + std::to_string(o.max_streams) +
                " kill=" + std::to_string(o.force_kill_timeout_ms) +
                " mon=" + std::to_string(o.resource_monitor_interval_ms) +
                " cpu=" + std::to_string(o.resource_warning_cpu_percent) +

@@ -24,6 +24,7 @@ const ConfigSchema<Options>& schema() {
           {K::Kind::kString, "metrics", {}, [](Options& o) -> std::string& { return o.metrics; }},
           {K::Kind::kList, "admin_keys", {}, {}, {}, [](Options& o) -> std::vector<std::string>& { return o.admin_keys; }},
           {K::Kind::kBool, "insecure", {}, {}, [](Options& o) -> bool& { return o.insecure; }},
+          {K::Kind::kString, "log_format", {}, [](Options& o) -> std::string& { return o.log_format; }, {}, {}, {"text", "json"}},
           {K::Kind::kInt, "heartbeat_ms", [](Options& o) -> std::int64_t& { return o.heartbeat_ms; }},
           {K::Kind::kInt, "lost_after_ms", [](Options& o) -> std::int64_t& { return o.lost_after_ms; }},
           {K::Kind::kInt, "restart_grace_ms", [](Options& o) -> std::int64_t& { return o.restart_grace_ms; }},
@@ -45,7 +46,7 @@ const ConfigSchema<Options>& schema() {
       [](const Options& o) {
         std::string admins;
         for (const auto& a : o.admin_keys) admins += show(a) + ",";
-        return show(o.listen) + " " + show(o.db) + " " + show(o.log_level) + " key=" + show(o.key) + " metrics=" + show(o.metrics) + " admins=[" +
+        return show(o.listen) + " " + show(o.db) + " " + show(o.log_level) + " " + show(o.log_format) + " key=" + show(o.key) + " metrics=" + show(o.metrics) + " admins=[" +
                admins + "] insecure=" + std::to_string(o.insecure) + " hb=" + std::to_string(o.heartbeat_ms) +
                " lost=" + std::to_string(o.lost_after_ms) + " grace=" + std::to_string(o.restart_grace_ms) +
                " fence=" + std::to_string(o.fence_margin_ms) + " resend=" + std::to_string(o.resend_ms) +

@@ -45,11 +45,14 @@ struct Setting {
   // kMap: a TOML table of name = whole number, e.g. [user_limits] alice = 10.
   std::function<IntMap()> get_map;
   std::function<void(const IntMap&)> set_map;
+  // kText: if not empty, the only values allowed (log_format: text, json).
+  std::vector<std::string> choices;
 
   Setting& env(const char* name) { env_name = name; return *this; }
   Setting& flag(const char* name) { flag_name = name; return *this; }
   Setting& help(const char* text) { help_text = text; return *this; }
   Setting& live() { reload_mode = Reload::kLive; return *this; }
+  Setting& one_of(std::vector<std::string> values) { choices = std::move(values); return *this; }
 };
 
 Setting integer(const char* key, std::int64_t* target, std::int64_t min, std::int64_t max);
