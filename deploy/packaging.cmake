@@ -13,11 +13,13 @@ set(FFLEET_DEB_DIR ${CMAKE_CURRENT_LIST_DIR})
 install(TARGETS ffleet-controller RUNTIME DESTINATION bin COMPONENT controller)
 install(TARGETS ffleet-agent RUNTIME DESTINATION bin COMPONENT agent)
 install(TARGETS ffleet RUNTIME DESTINATION bin COMPONENT cli)
-# Hook for the CLI's man page and bash/zsh completion, once they are
-# generated (issue 10 item 5), e.g.:
-#   install(FILES ${CMAKE_BINARY_DIR}/ffleet.1.gz DESTINATION share/man/man1 COMPONENT cli)
-#   install(FILES ${CMAKE_BINARY_DIR}/ffleet.bash DESTINATION share/bash-completion/completions
-#           RENAME ffleet COMPONENT cli)
+# The CLI's man page and bash/zsh completion, generated from the CLI itself
+# by the ffleet_docs target (controller/cli/CMakeLists.txt).
+install(FILES ${CMAKE_BINARY_DIR}/share/man/man1/ffleet.1.gz DESTINATION share/man/man1 COMPONENT cli)
+install(FILES ${CMAKE_BINARY_DIR}/share/bash-completion/completions/ffleet
+        DESTINATION share/bash-completion/completions COMPONENT cli)
+install(FILES ${CMAKE_BINARY_DIR}/share/zsh/vendor-completions/_ffleet DESTINATION share/zsh/vendor-completions
+        COMPONENT cli)
 
 foreach(role controller agent)
   install(FILES ${FFLEET_DEB_DIR}/systemd/ffleet-${role}.service DESTINATION /lib/systemd/system COMPONENT ${role})

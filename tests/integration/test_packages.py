@@ -25,7 +25,9 @@ PACKAGES = ["ffleet-controller", "ffleet-agent", "ffleet"]
 FILES = ["/usr/bin/ffleet-controller", "/usr/bin/ffleet-agent", "/usr/bin/ffleet",
          "/lib/systemd/system/ffleet-controller.service", "/lib/systemd/system/ffleet-agent.service",
          "/etc/ffleet/controller.toml", "/etc/ffleet/agent.toml",
-         "/usr/share/doc/ffleet-controller/deployment.md", "/usr/share/doc/ffleet-agent/deployment.md"]
+         "/usr/share/doc/ffleet-controller/deployment.md", "/usr/share/doc/ffleet-agent/deployment.md",
+         "/usr/share/man/man1/ffleet.1.gz", "/usr/share/bash-completion/completions/ffleet",
+         "/usr/share/zsh/vendor-completions/_ffleet"]
 # What the maintainer scripts make, and must take away on purge.
 MADE = ["/var/lib/ffleet", "/var/lib/ffleet-agent", "/etc/ffleet",
         "/etc/systemd/system/multi-user.target.wants/ffleet-controller.service",
