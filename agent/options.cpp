@@ -140,10 +140,7 @@ std::string hostname() {
 settings::Table settings_table(Options& o) { return table(o); }
 
 Status apply_config_text(std::string_view toml_text, const std::string& origin, Options& o) {
-  Options next = o;  // all or nothing
-  if (Status s = settings::apply_toml(toml_text, origin, table(next)); !s) return s;
-  o = std::move(next);
-  return Status::ok();
+  return settings::apply_all_or_nothing(toml_text, origin, o, table);
 }
 
 std::string example_config() {
@@ -198,13 +195,8 @@ ParseOutcome parse_options(int argc, char** argv) {
   }
   if (print_example) return fail(0, example_config());
   settings::Origins& origins = out.origins;
-  if (!o.config_file.empty()) {
-    auto text = settings::read_config(o.config_file);
-    if (!text) return fail(2, text.status().message());
-    Options next = o;
-    if (Status s = settings::apply_toml(*text, o.config_file, table(next), &origins); !s) return fail(2, s.message());
-    o = std::move(next);
-  }
+  if (!o.config_file.empty())
+    if (Status s = settings::apply_file(o.config_file, o, table, &origins); !s) return fail(2, s.message());
   if (Status s = apply_env(o, origins); !s) return fail(2, s.message());
   auto given = [&](const char* k, const char* flag) { origins[k] = std::string("flag ") + flag; };
   if (!controller.empty()) o.controller = controller, given("controller", "--controller");

@@ -48,21 +48,10 @@ void Agent::reload_config() {
   // What can fail is tried before anything changes.
   auto policy = resolve_policy(next);
   if (!policy) return failed(policy.status().message());
-  if (Status s = log::setup(next.log_level); !s) return failed(s.message());
-  int live = 0, waiting = 0;
-  const auto running = settings_table(opts_);
-  const auto fresh = settings_table(next);
-  for (const auto& c : changes) {
-    if (c.reload == settings::Reload::kLive) {
-      settings::copy(fresh, running, c.key);
-      ++live;
-      logger()->info("config_changed key={} from={} to={}", c.key, c.before, c.after);
-    } else {
-      ++waiting;
-      logger()->warn("config_needs_restart key={} running={} configured={}", c.key, c.before, c.after);
-    }
-  }
-  (void)log::setup(opts_.log_level);  // the running level: a restart-only change above did not touch it
+  if (Status s = log::set_level(next.log_level); !s) return failed(s.message());
+  const auto [live, waiting] =
+      settings::apply_live(changes, settings_table(next), settings_table(opts_), "agent");
+  (void)log::set_level(opts_.log_level);  // the running level: a restart-only change above did not touch it
   policy_.media_roots = (*policy).media_roots;
   policy_.output_roots = (*policy).output_roots;
   policy_.protocols = opts_.protocols;

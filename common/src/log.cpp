@@ -28,13 +28,18 @@ Status check_format(std::string_view format) {
   return Status::error("unknown log format '" + std::string(format) + "' (text, json)");
 }
 
-Status setup(std::string_view level, std::string_view format) {
-  if (Status s = check_format(format); !s) return s;
+Status set_level(std::string_view level) {
   const auto lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off")
     return Status::error("unknown log level '" + std::string(level) + "' (trace, debug, info, warn, error, off)");
-  shared_sink()->set_formatter(format == "json" ? json_formatter() : text_formatter());
   spdlog::set_level(lvl);
+  return Status::ok();
+}
+
+Status setup(std::string_view level, std::string_view format) {
+  if (Status s = check_format(format); !s) return s;
+  if (Status s = set_level(level); !s) return s;
+  shared_sink()->set_formatter(format == "json" ? json_formatter() : text_formatter());
   spdlog::flush_on(spdlog::level::trace);
   return Status::ok();
 }

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "ffleet/common/env.hpp"
+#include "ffleet/common/log.hpp"
 #include "ffleet/common/redact.hpp"
 #include "ffleet/common/text.hpp"
 
@@ -295,6 +296,23 @@ void copy(const Table& from, const Table& to, std::string_view key) {
     case Kind::kList: *t->l = *f->l; break;
     case Kind::kMap: t->set_map(f->get_map()); break;
   }
+}
+
+std::pair<int, int> apply_live(const std::vector<Change>& changes, const Table& fresh, const Table& running,
+                               const std::string& log_component) {
+  auto log = log::get(log_component);
+  int live = 0, waiting = 0;
+  for (const auto& c : changes) {
+    if (c.reload == Reload::kLive) {
+      settings::copy(fresh, running, c.key);
+      ++live;
+      log->info("config_changed key={} from={} to={}", c.key, c.before, c.after);
+    } else {
+      ++waiting;
+      log->warn("config_needs_restart key={} running={} configured={}", c.key, c.before, c.after);
+    }
+  }
+  return {live, waiting};
 }
 
 }  // namespace ffleet::settings

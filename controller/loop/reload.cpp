@@ -33,29 +33,18 @@ void Controller::reload_config() {
   };
   // What can fail is tried before anything changes.
   if (changed("log_level"))
-    if (Status s = log::setup(next.log_level); !s) {
+    if (Status s = log::set_level(next.log_level); !s) {
       logger()->error("config_reload_failed error=\"{}\" action=keep_running_config", s.message());
       return;
     }
   if (changed("admin_keys") && secure())
     if (Status s = set_admin_keys(next.admin_keys); !s) {
-      (void)log::setup(opts_.log_level);  // the level it had, known good
+      (void)log::set_level(opts_.log_level);  // the level it had, known good
       logger()->error("config_reload_failed error=\"{}\" action=keep_running_config", s.message());
       return;
     }
-  int live = 0, waiting = 0;
-  const auto running = settings_table(opts_);
-  const auto fresh = settings_table(next);
-  for (const auto& c : changes) {
-    if (c.reload == settings::Reload::kLive) {
-      settings::copy(fresh, running, c.key);
-      ++live;
-      logger()->info("config_changed key={} from={} to={}", c.key, c.before, c.after);
-    } else {
-      ++waiting;
-      logger()->warn("config_needs_restart key={} running={} configured={}", c.key, c.before, c.after);
-    }
-  }
+  const auto [live, waiting] =
+      settings::apply_live(changes, settings_table(next), settings_table(opts_), "controller");
   opts_.config_file = next.config_file;
   logger()->info("config_reloaded file={} changed={} needs_restart={}",
                  opts_.config_file.empty() ? "none" : opts_.config_file, live, waiting);

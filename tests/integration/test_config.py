@@ -4,6 +4,7 @@ with file, line and key, --print-config showing the effective configuration
 (and where each value came from) with secrets masked, and SIGHUP applying what
 may change without a restart while the daemons keep serving. Real binaries,
 real ffmpeg."""
+import json
 import os
 import re
 import signal
@@ -148,7 +149,7 @@ class Reload(unittest.TestCase):
         with Cluster("config-reload-ctl") as c:
             path = c.path("controller.toml")
             write(path, "max_concurrent_streams_global = 1\n")
-            ctl = c.start_controller(["--config", path])
+            ctl = c.start_controller(["--config", path, "--log-format", "json"])
             c.start_agent("a1")
             c.wait_agent("a1")
             for n in ("one", "two"):
@@ -168,6 +169,9 @@ class Reload(unittest.TestCase):
             self.assertTrue(log_has(ctl, r"config_needs_restart key=heartbeat_ms running=1000 configured=500", mark))
             self.assertTrue(log_has(ctl, r"config_reloaded file=\S+ changed=1 needs_restart=1", mark))
             self.assertTrue(ctl.alive())
+            # A reload changes the level, never the format: every line is still JSON.
+            for line in ctl.text()[mark:].splitlines():
+                self.assertIsInstance(json.loads(line), dict, line)
 
             write(path, "max_concurrent_streams_global = 0\nbogus = [\n")
             mark = len(ctl.text())

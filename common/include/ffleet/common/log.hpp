@@ -17,6 +17,8 @@ namespace ffleet::log {
 // Sets the level for every logger (trace, debug, info, warn, error, off) and
 // the format of every line (text, json).
 Status setup(std::string_view level, std::string_view format = "text");
+// Changes only the level (SIGHUP): the format stays as set up.
+Status set_level(std::string_view level);
 // Whether `format` is a log format (text, json): an error naming the choices.
 Status check_format(std::string_view format);
 

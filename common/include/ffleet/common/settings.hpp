@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ffleet/common/status.hpp"
@@ -80,6 +81,23 @@ std::vector<std::string> split_list(std::string_view text, char sep);
 Status apply_toml(std::string_view text, const std::string& origin, const Table& t, Origins* origins = nullptr);
 // A config file's contents, or "config PATH: cannot read it".
 Result<std::string> read_config(const std::string& path);
+
+// Applies TOML text to `o` through `table_of(Options&)`, all or nothing: on
+// any error `o` is left as it was.
+template <class Options, class TableOf>
+Status apply_all_or_nothing(std::string_view text, const std::string& origin, Options& o, TableOf table_of,
+                            Origins* origins = nullptr) {
+  Options next = o;
+  if (Status s = apply_toml(text, origin, table_of(next), origins); !s) return s;
+  o = std::move(next);
+  return Status::ok();
+}
+// The same with the contents of the file at `path`.
+template <class Options, class TableOf>
+Status apply_file(const std::string& path, Options& o, TableOf table_of, Origins* origins = nullptr) {
+  auto text = read_config(path);
+  return text ? apply_all_or_nothing(*text, path, o, table_of, origins) : text.status();
+}
 // Applies every environment variable of the table that is set.
 Status apply_env(const Table& t, Origins* origins = nullptr);
 
@@ -107,5 +125,10 @@ std::vector<Change> diff(const Table& running, const Table& next);
 // Copies the value of row `key` of `from` into the same row of `to` (both
 // tables of the same program).
 void copy(const Table& from, const Table& to, std::string_view key);
+// SIGHUP's outcome: each live change copied from `fresh` into `running` and
+// logged as config_changed, each other one logged as config_needs_restart
+// (on `log`, the daemon's logger). Returns (live, waiting).
+std::pair<int, int> apply_live(const std::vector<Change>& changes, const Table& fresh, const Table& running,
+                               const std::string& log_component);
 
 }  // namespace ffleet::settings
