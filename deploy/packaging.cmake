@@ -28,13 +28,14 @@ foreach(role controller agent)
 endforeach()
 
 # Maintainer scripts, filled in per package.
-function(ffleet_deb_scripts role other state_dirs extra)
+function(ffleet_deb_scripts role other state_dirs extra on_upgrade)
   set(out ${CMAKE_BINARY_DIR}/debian/${role})
   set(PKG ffleet-${role})
   set(UNIT ffleet-${role}.service)
   set(OTHER_PKG ffleet-${other})
   set(STATE_DIRS ${state_dirs})
   set(EXTRA_CONFIGURE ${extra})
+  set(ON_UPGRADE ${on_upgrade})
   foreach(s postinst prerm postrm)
     configure_file(${FFLEET_DEB_DIR}/debian/${s}.in ${out}/${s} @ONLY)
   endforeach()
@@ -43,12 +44,14 @@ function(ffleet_deb_scripts role other state_dirs extra)
   set(CPACK_DEBIAN_${R}_PACKAGE_CONTROL_EXTRA "${out}/postinst;${out}/prerm;${out}/postrm;${out}/conffiles"
       PARENT_SCOPE)
 endfunction()
-ffleet_deb_scripts(controller agent /var/lib/ffleet "")
+ffleet_deb_scripts(controller agent /var/lib/ffleet ""
+  "deb-systemd-invoke try-restart ffleet-controller.service >/dev/null || true")
 # The agent's work dir, and the `render` group SupplementaryGroups= names
 # (udev makes it on a full system; a container may lack it, and a unit naming
 # a missing group does not start).
 ffleet_deb_scripts(agent controller /var/lib/ffleet-agent
-  "install -d -o ffleet -g ffleet -m 0700 /var/lib/ffleet-agent\n  getent group render >/dev/null || addgroup --system --quiet render")
+  "install -d -o ffleet -g ffleet -m 0700 /var/lib/ffleet-agent\n  getent group render >/dev/null || addgroup --system --quiet render"
+  "! systemctl is-active --quiet ffleet-agent.service || echo 'ffleet-agent: upgraded, still running the old binary: ffleet agent drain NAME, then systemctl restart ffleet-agent'")
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME ffleet)

@@ -4,6 +4,7 @@
 // Not thread-safe: loop thread only.
 #pragma once
 
+#include <limits>
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -37,7 +38,9 @@ class LogTail {
   // `first_seq` is the number of the first returned (or the next to come).
   std::vector<std::string> after(std::int64_t after, std::size_t max, std::int64_t& first_seq) const {
     const std::int64_t oldest = written_ - static_cast<std::int64_t>(lines_.size()) + 1;
-    first_seq = std::max(after + 1, oldest);
+    // `after` comes from the network: no overflow past the last number.
+    first_seq = after >= std::numeric_limits<std::int64_t>::max() - 1 ? std::numeric_limits<std::int64_t>::max()
+                                                                      : std::max(after + 1, oldest);
     const auto skip = std::min(static_cast<std::size_t>(first_seq - oldest), lines_.size());
     const auto from = lines_.begin() + static_cast<std::ptrdiff_t>(skip);
     const std::size_t n = std::min(max, lines_.size() - skip);

@@ -58,7 +58,9 @@ bool send(const std::string& socket, std::string_view state) {
   ssize_t n;
   do n = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
   while (n < 0 && errno == EINTR);
+  const int err = errno;  // the caller logs why: close() must not change it
   ::close(fd);
+  errno = err;
   return n == static_cast<ssize_t>(state.size());
 }
 

@@ -1,4 +1,5 @@
 // CLI requests: each answered with one Reply after its change is stored.
+#include <limits>
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/text.hpp"
@@ -229,7 +230,7 @@ std::optional<proto::Reply> Controller::stream_logs(const wire::Envelope& env, c
     req.stream_id = s->id;
     req.attempt = s->attempt;
     req.tail = tail;
-    req.after = m.after;
+    req.after = std::clamp<std::int64_t>(m.after, -1, std::numeric_limits<std::int64_t>::max() - 1);
     const std::uint64_t id = next_id_;
     send_to(a->peer, req);
     // Two heartbeats: an agent that cannot answer by then is in trouble.

@@ -7,17 +7,18 @@
 namespace ffleet::controller {
 
 // Called at most once per sdnotify::Notifier::kStatusMs, and only under a
-// service manager: two small queries.
+// service manager: one COUNT query.
 std::string Controller::service_status() {
   std::size_t agents = 0, draining = 0;
   for (const auto* a : registry_.connected()) {
     ++agents;
     if (a->state() == registry::kDraining) ++draining;
   }
-  std::size_t running = 0, pending = 0;
+  std::int64_t running = 0, pending = 0;
   try {
-    running = store_.streams_in_state(State::kRunning).size();
-    pending = store_.streams_in_state(State::kPending).size();
+    const auto counts = store_.streams_per_state();  // two COUNT queries, as the metrics do
+    if (auto it = counts.find("running"); it != counts.end()) running = it->second;
+    if (auto it = counts.find("pending"); it != counts.end()) pending = it->second;
   } catch (const std::exception& e) {  // nothing crosses the loop; the store's error is logged where it matters
     return std::to_string(agents) + " agents; the database cannot be read";
   }

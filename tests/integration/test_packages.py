@@ -112,6 +112,22 @@ class Packages(unittest.TestCase):
         self.procs.append(p)
         return p
 
+    def test_an_upgrade_restarts_the_controller_but_never_the_agent(self):
+        """A restart drains an agent: an unattended upgrade of every host must not
+        stop every stream. The controller's streams survive its restart."""
+        with tempfile.TemporaryDirectory(prefix="ffleet-pkg-scripts-") as d:
+            scripts = {}
+            for role in ("controller", "agent"):
+                run("dpkg-deb", "-e", self.debs[f"ffleet-{role}"], os.path.join(d, role))
+                with open(os.path.join(d, role, "postinst")) as f:
+                    scripts[role] = f.read()
+            self.assertIn("try-restart ffleet-controller.service", scripts["controller"])
+            self.assertNotIn("try-restart", scripts["agent"])
+            self.assertNotIn("restart ffleet-agent.service", scripts["agent"])
+            self.assertIn("ffleet agent drain NAME", scripts["agent"])
+            for text in scripts.values():
+                self.assertNotIn("@", text, "a placeholder left unfilled")
+
     def test_install_run_upgrade_and_purge(self):
         r = run("dpkg", "-i", *self.debs.values())
         for p in PACKAGES:

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace ffleet::agent::runner {
 namespace {
 
@@ -39,6 +41,15 @@ TEST(LogTail, LinesDroppedBeforeTheyWereReadShowInFirstSeq) {
   EXPECT_EQ(first, 8);  // 3..7 are gone: the reader can say so
   EXPECT_EQ(t.last(2), numbered(9, 10));
   EXPECT_EQ(t.last(50), numbered(8, 10));
+}
+
+TEST(LogTail, ACursorFromTheNetworkAtTheLimitReturnsNothingWithoutOverflow) {
+  LogTail t(3);
+  for (int i = 1; i <= 5; ++i) t.push("l" + std::to_string(i));
+  std::int64_t first = 0;
+  EXPECT_TRUE(t.after(std::numeric_limits<std::int64_t>::max(), 100, first).empty());
+  EXPECT_TRUE(t.after(std::numeric_limits<std::int64_t>::max() - 1, 100, first).empty());
+  EXPECT_EQ(t.after(std::numeric_limits<std::int64_t>::min(), 100, first), numbered(3, 5));
 }
 
 }  // namespace
