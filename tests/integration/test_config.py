@@ -182,6 +182,39 @@ class Reload(unittest.TestCase):
             self.assertEqual(c.stream("two")["state"], "running")
             self.assertTrue(ctl.alive())
 
+    def test_sighup_replaces_the_admins_at_once_and_keeps_them_on_a_bad_key_file(self):
+        with Cluster("config-reload-admins") as c:
+            keys = {}
+            for name in ("controller", "alice", "bob"):
+                keys[name] = c.path(f"{name}.key")
+                r = subprocess.run([os.path.join(BIN_DIR, "ffleet"), "keygen", keys[name]], capture_output=True,
+                                   text=True, timeout=30)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            path = c.path("controller.toml")
+            write(path, f"key = \"{keys['controller']}\"\nadmin_keys = [\"{keys['alice']}.pub\"]\n")
+            ctl = c.start_controller(["--config", path])
+
+            def as_(who):
+                return c.cli("limits", "show", check=False, timeout_ms=2000,
+                             env={"FFLEET_KEY": keys[who], "FFLEET_CONTROLLER_KEY": keys["controller"] + ".pub"})
+            self.assertEqual(as_("alice").returncode, 0, as_("alice").stderr)
+            self.assertNotEqual(as_("bob").returncode, 0)
+
+            write(path, f"key = \"{keys['controller']}\"\nadmin_keys = [\"{keys['bob']}.pub\"]\n")
+            ctl.send_signal(signal.SIGHUP)
+            wait_until(lambda: as_("bob").returncode == 0, 10, "bob to be an admin after the reload")
+            r = as_("alice")
+            self.assertNotEqual(r.returncode, 0, "a removed admin key must stop working at once")
+            self.assertIn("refused this key", r.stderr)
+
+            write(path, f"key = \"{keys['controller']}\"\nadmin_keys = [\"{c.path('missing.pub')}\"]\n")
+            mark = len(ctl.text())
+            ctl.send_signal(signal.SIGHUP)
+            wait_until(lambda: log_has(ctl, r"config_reload_failed error=.*missing\.pub", mark), 10,
+                       "the failed reload to be logged")
+            self.assertEqual(as_("bob").returncode, 0)
+            self.assertNotEqual(as_("alice").returncode, 0)
+
     def test_sighup_gives_an_agent_new_roots_that_the_controller_places_by(self):
         with Cluster("config-reload-agent") as c:
             os.makedirs(c.path("out"))
