@@ -29,7 +29,8 @@ Client::Client(std::string endpoint, std::chrono::milliseconds timeout, const Cl
   if (keys != nullptr) curve::make_client(sock_, keys->own, keys->controller_public);
   zmq_socket_monitor(sock_.handle(), kMonitor,
                      ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                         ZMQ_EVENT_DISCONNECTED);
   monitor_.set(zmq::sockopt::linger, 0);
   monitor_.connect(kMonitor);
 }
@@ -69,6 +70,11 @@ std::variant<proto::Reply, CallError> Client::exchange(const std::vector<std::st
           (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH))
         return CallError{id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? kExitRefused : kExitUnreachable,
                          handshake_failure(id, endpoint_, keys_)};
+      // The controller may close a mismatched handshake before our side has
+      // read its greeting (the event above is then never raised): remember
+      // that connections were cut mid-handshake, to say so at the deadline.
+      if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) handshake_done_ = true;
+      if (id == ZMQ_EVENT_DISCONNECTED && !handshake_done_) cut_in_handshake_ = true;
     }
     auto got = zio::try_recv(sock_);
     if (!got) continue;
@@ -89,6 +95,12 @@ std::variant<proto::Reply, CallError> Client::exchange(const std::vector<std::st
     if (!r) return CallError{kExitProtocol, "bad answer from controller: " + r.error()};
     return *r;
   }
+  if (cut_in_handshake_ && !handshake_done_)
+    return CallError{kExitUnreachable, "the controller at " + endpoint_ +
+                                           " closed every connection before the handshake finished: " +
+                                           (keys_ ? "is --controller-key its public key, and does it use keys?"
+                                                  : "if it uses keys, give --key and --controller-key (or "
+                                                    "FFLEET_KEY and FFLEET_CONTROLLER_KEY)")};
   // Say which endpoint was tried and where it came from, so the fix is plain.
   return CallError{kExitUnreachable, "controller at " + endpoint_ + " unreachable: no answer within " +
                                          std::to_string(timeout_.count()) +

@@ -53,6 +53,8 @@ class Client {
   // Handshake failures, so a refused key says so instead of timing out.
   zmq::socket_t monitor_;
   bool keys_ = false;
+  bool handshake_done_ = false;    // a ZMTP handshake ever succeeded
+  bool cut_in_handshake_ = false;  // a connection closed before its handshake did
 };
 
 }  // namespace ffleet::cli

@@ -139,6 +139,36 @@ class Links(unittest.TestCase):
                     d.close()
             self.assertNotEqual(s.cli("admin", "limits", "show")["global"], 0)
 
+    def test_a_handshake_cut_short_is_named_not_a_timeout(self):
+        # A controller with keys may close a keyless client's connection before
+        # the client has read its greeting; the CLI then never sees the
+        # mismatch event. It must still say "handshake", not "unreachable".
+        srv = socket.create_server(("127.0.0.1", 0))
+        port = srv.getsockname()[1]
+        stop = threading.Event()
+
+        def cut():
+            srv.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    conn, _ = srv.accept()
+                except OSError:
+                    continue
+                conn.close()
+
+        t = threading.Thread(target=cut, daemon=True)
+        t.start()
+        try:
+            r = subprocess.run([os.path.join(BIN_DIR, "ffleet"), "--controller", f"tcp://127.0.0.1:{port}",
+                                "--timeout-ms", "1500", "limits", "show"], capture_output=True, text=True, timeout=30)
+        finally:
+            stop.set()
+            t.join(5)
+            srv.close()
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("before the handshake finished", r.stderr)
+        self.assertIn("uses keys", r.stderr)
+
     def test_a_forged_agent_is_refused(self):
         with Cluster("forged") as c:
             s = Secure(c, agents=("a1",))

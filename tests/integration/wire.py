@@ -102,14 +102,18 @@ def _map(b, i, n):
 class Dealer:
     def __init__(self, port, identity=b"", host="127.0.0.1"):
         self.s = socket.create_connection((host, port), timeout=5)
-        self.s.sendall(b"\xff" + b"\0" * 8 + b"\x7f" + b"\x03\x00" + b"NULL" + b"\0" * 16 + b"\x00" + b"\0" * 31)
-        self._read(64)
-        props = b"\x0bSocket-Type" + struct.pack(">I", 6) + b"DEALER"
-        if identity:
-            props += b"\x08Identity" + struct.pack(">I", len(identity)) + identity
-        body = b"\x05READY" + props
-        self.s.sendall(b"\x04" + bytes([len(body)]) + body)
-        self._frame()  # the peer's READY
+        try:
+            self.s.sendall(b"\xff" + b"\0" * 8 + b"\x7f" + b"\x03\x00" + b"NULL" + b"\0" * 16 + b"\x00" + b"\0" * 31)
+            self._read(64)
+            props = b"\x0bSocket-Type" + struct.pack(">I", 6) + b"DEALER"
+            if identity:
+                props += b"\x08Identity" + struct.pack(">I", len(identity)) + identity
+            body = b"\x05READY" + props
+            self.s.sendall(b"\x04" + bytes([len(body)]) + body)
+            self._frame()  # the peer's READY
+        except BaseException:
+            self.s.close()  # a refused handshake leaves no socket behind
+            raise
 
     def _read(self, n):
         out = b""
