@@ -54,6 +54,8 @@ settings::Table table(Options& o) {
       integer("run_history", &o.run_history, 1, 100000).env("FFLEET_RUN_HISTORY").help("Runs kept per stream"),
       integer("schedule_history", &o.schedule_history, 1, 100000).env("FFLEET_SCHEDULE_HISTORY")
           .help("Schedule notes (missed, late starts) kept per stream"),
+      boolean("debug_check_index", &o.debug_check_index).env("FFLEET_DEBUG_CHECK_INDEX")
+          .help("Test aid: after every loop turn, compare the streams in memory with the database; abort on a difference (slow)"),
   };
   return t;
 }

@@ -53,6 +53,9 @@ struct Options {
   // --metrics ADDR:PORT: Prometheus text at GET /metrics (docs/metrics.md);
   // empty: off. No authentication: keep it on loopback or a private network.
   std::string metrics;
+  // A test aid: after every loop turn, the streams in memory are compared
+  // with the database read afresh, and a difference aborts (slow).
+  bool debug_check_index = false;
 };
 
 using ParseOutcome = ffleet::ParseOutcome<Options>;

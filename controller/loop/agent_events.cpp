@@ -275,6 +275,7 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
   logger()->info("agent_registered agent={} host={} cpus={} max_streams={} encoders={} runs={} ffmpeg={}", m.name,
                  m.hostname, m.cpus, m.max_streams, fmt::join(m.encoders, ","), m.runs.size(), m.ffmpeg_version);
   send_to(env.peer, proto::Registered{opts_.heartbeat_ms, opts_.lost_after_ms}, env.header.msg_id);
+  placement_due_ = true;  // its free slots, at once
   if (a.drain_requested) {
     proto::AgentControl c;
     c.action = "drain";

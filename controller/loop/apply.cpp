@@ -33,8 +33,11 @@ lifecycle::Outcome Controller::apply(StreamRow& s, const lifecycle::Event& e) {
   }
   if (!o.refusal.empty()) return o;
   const State before = s.state;
+  const bool held = s.holds_process();
   if (o.changed) must(store_.update_stream(o.row), "update stream");
   s = o.row;
+  // A slot freed is offered to the pending queue in this same turn.
+  if (held && !s.holds_process()) placement_due_ = true;
   if (s.state != before)
     logger()->info("stream_state stream={} from={} to={} event={} run={} agent={}", s.id, before, s.state,
                    lifecycle::to_string(e.kind), s.attempt, s.agent);

@@ -75,7 +75,7 @@ void Controller::on_client_frames(const wire::Envelope& env) {
     case MsgType::AgentList:
       return handle.template operator()<proto::AgentList>([&](const proto::AgentList&, const C&) {
         proto::Reply r;
-        const auto active = store_.active_per_agent();
+        const auto& active = store_.streams().active_per_agent();
         for (const auto* a : registry_.all()) r.agents.push_back(agent_view(*a, active));
         return r;
       });
@@ -111,7 +111,7 @@ proto::Reply Controller::no_stream(const std::string& ref) {
   // tells nothing new.
   if (!ref.empty() && ref.find_first_not_of("0123456789") != std::string::npos) {
     std::vector<std::string> names;
-    for (const auto& s : store_.streams()) names.push_back(s.name);
+    for (const auto& [id, s] : store_.streams().rows()) names.push_back(s.name);
     if (auto near = streams::closest_name(ref, names); !near.empty())
       msg += "; did you mean " + text::for_people(near) + "?";
     else msg += " (`ffleet stream ls` lists them)";
@@ -193,7 +193,7 @@ proto::Reply Controller::stream_action(const auth::Caller& c, const proto::Strea
   if (m.action == "start") {
     e.kind = lifecycle::EventKind::kStart;
     // What blocks a start now (a limit, a destination in use) refuses it.
-    if (Status blocked = start_blocker(*s, start_context()); !blocked) e.reason = blocked.message();
+    if (Status blocked = start_blocker(*s); !blocked) e.reason = blocked.message();
   } else if (m.action == "stop") {
     e.kind = lifecycle::EventKind::kStop;
   } else if (m.action == "rm") {
@@ -305,7 +305,10 @@ proto::Reply Controller::agent_action(const auth::Caller& caller, const proto::A
     c.action = m.action;
     send_to(a->peer, c);
   }
-  if (!drain) return ok_line(m.name + " resumed");
+  if (!drain) {
+    placement_due_ = true;
+    return ok_line(m.name + " resumed");
+  }
   // Move its live streams (the lifecycle decides which: not those that wait
   // for their host).
   int moving = 0;
@@ -337,7 +340,7 @@ proto::Reply Controller::limits_show() {
   r.limits.global = l.global;
   r.limits.per_user = l.per_user;
   r.limits.user_overrides = l.user_overrides;
-  r.limits.running = store_.running_total();
+  r.limits.running = store_.streams().running_total();
   return r;
 }
 
@@ -356,6 +359,7 @@ proto::Reply Controller::limits_set(const auth::Caller& c, const proto::LimitsSe
   if (st) st = tx.commit();
   if (!st) return fail("cannot store the change: " + st.message());
   logger()->info("limits_set global={} per_user={} user={} max={}", m.global, m.per_user, m.target_user, m.target_max);
+  placement_due_ = true;
   return limits_show();
 }
 

@@ -1,6 +1,7 @@
 #include "loop/controller.hpp"
 
 #include <csignal>
+#include <cstdlib>
 
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
@@ -77,6 +78,13 @@ void Controller::tick(std::int64_t now) {
     it = now - it->second > opts_.resend_ms ? stale_stops_.erase(it) : std::next(it);
 }
 
+void Controller::check_index() {
+  if (std::string diff = store_.verify_index(); !diff.empty()) {
+    logger()->critical("index_mismatch error=\"{}\" action=abort", diff);
+    std::abort();
+  }
+}
+
 int Controller::run() {
   signals::install({SIGTERM, SIGINT, SIGHUP});
   started_ms_ = clock::steady_ms();
@@ -142,7 +150,10 @@ int Controller::run() {
       tick(after);
       next_tick_ms_ = after + kTickMs;
     }
+    // A run that ended in this turn frees its slot for the next in the queue now.
+    if (placement_due_) guarded("turn.pending", [&] { place_pending(); });
     end_turn();
+    if (opts_.debug_check_index) check_index();
     const std::int64_t done = clock::steady_ms();
     stats_.max_turn_ms = std::max(stats_.max_turn_ms, done - now);
     // The rest of the turn this long (a disk stalled in fsync) kept us from listening too.

@@ -37,6 +37,7 @@
 #include "loop/metrics.hpp"
 #include "model.hpp"
 #include "options.hpp"
+#include "placement/placement.hpp"
 #include "registry/registry.hpp"
 #include "store/store.hpp"
 #include "streams/validate.hpp"
@@ -83,6 +84,9 @@ class Controller {
   // `store_error`, if given, receives a store failure's message.
   bool guarded(const std::string& what, const std::function<void()>& fn, std::string* store_error = nullptr);
   void on_pause(std::int64_t paused_ms, std::int64_t now);
+  // debug_check_index: the store's index against its table after each turn;
+  // a difference is a bug in how the index is kept, and ends the process.
+  void check_index();
   void tick(std::int64_t now);
   template <class M> void send_to(const std::string& peer, const M& m, std::uint64_t in_reply_to = 0) {
     outbox_.push_back({peer, wire::message(m, next_id_++, in_reply_to), 0});
@@ -122,27 +126,27 @@ class Controller {
   lifecycle::Policy policy() const;
 
   // placing.cpp
+  // The agents as placement sees them, refreshed for each decision: the
+  // counts and loads each time, what an agent registered with only when it
+  // registers again (cost per decision: a few lookups per agent, no copies).
+  const std::vector<placement::Candidate>& candidates();
   // Chooses an agent for `s` (not `avoid` if another will do) and applies
   // kPlaced, or kNoCapacity with what it waits for.
   void place(StreamRow& s, const std::string& avoid = {});
   // What each known agent reported about what ffmpeg may touch there.
   std::vector<streams::AgentPolicy> agent_policies() const;
+  // Tries the pending queue in order (the tick, and at once in the turn in
+  // which a slot was freed: placement_due_).
   void place_pending();
+  // Slots free on agents that take work (not counting what each stream needs).
+  std::int64_t free_slots();
   void send_start(const StreamRow& s);
   void send_stop(const std::string& agent, std::int64_t stream_id, std::int64_t attempt, const std::string& reason);
   void resend_commands(std::int64_t now);
   limits::Limits current_limits();
-  // What start_blocker needs, read once per decision round: limits, usage,
-  // and which destinations live streams hold (output -> holder).
-  struct StartContext {
-    limits::Limits limits;
-    limits::Usage usage;
-    std::map<std::string, std::pair<std::int64_t, std::string>> destinations;
-    void claim(const StreamRow& s);
-  };
-  StartContext start_context();
-  // Why `s` may not start now (a limit, a destination in use), or ok.
-  Status start_blocker(const StreamRow& s, const StartContext& ctx);
+  // Why `s` may not start now (a limit, a destination in use), or ok: from
+  // the counts the store's index keeps, at no cost per stream known.
+  Status start_blocker(const StreamRow& s);
 
   // scheduling.cpp
   void fire_schedules(std::int64_t now_wall);
@@ -275,6 +279,13 @@ class Controller {
   };
   std::map<std::uint64_t, PendingLogs> pending_logs_;  // by LogsRequest msg id
   LoopMetrics metrics_;  // --metrics (loop/metrics.hpp)
+  // candidates(): one per agent in registry order, and the info_epoch each
+  // was copied from.
+  std::vector<placement::Candidate> candidates_;
+  // A slot or an agent became free in this turn: the pending queue is tried
+  // before the turn ends, not at the next tick.
+  bool placement_due_ = false;
+  std::vector<std::uint64_t> candidate_epochs_;
 };
 
 }  // namespace ffleet::controller

@@ -137,7 +137,7 @@ void LoopMetrics::publish(std::int64_t now, store::Store& st, const registry::Re
       reg_.set("ffleet_controller_streams", {std::string(to_string(s))},
                it == counts.end() ? 0.0 : static_cast<double>(it->second));
     }
-    reg_.set("ffleet_controller_pending_streams", static_cast<double>(st.pending_waiting(clock::wall_ms())));
+    reg_.set("ffleet_controller_pending_streams", static_cast<double>(st.streams().pending_waiting(clock::wall_ms())));
   } catch (const std::exception& e) {
     // The store's own error handling speaks for it; the gauges keep their last figures.
     logger()->debug("metrics_store_read_failed error=\"{}\"", e.what());

@@ -18,32 +18,43 @@ auto logger() {
 
 limits::Limits Controller::current_limits() { return limits::merge(opts_.limits, store_.limits()); }
 
-void Controller::place(StreamRow& s, const std::string& avoid) {
-  const auto began = LoopMetrics::Clock::now();
-  const auto active = store_.active_per_agent();
-  std::vector<placement::Candidate> cands;
-  for (const auto* a : registry_.all()) {
-    placement::Candidate c;
-    c.name = a->name;
-    c.accepts_work = a->accepts_work();
-    c.state = a->state();
-    auto it = active.find(a->name);
-    c.active = it == active.end() ? 0 : it->second;
-    c.max_streams = a->info.max_streams;
-    c.encoders = a->info.encoders;
-    c.cpu_percent = a->host.cpu_percent;
+const std::vector<placement::Candidate>& Controller::candidates() {
+  const auto all = registry_.all();
+  if (candidates_.size() != all.size()) {
+    candidates_.assign(all.size(), placement::Candidate{});
+    candidate_epochs_.assign(all.size(), 0);
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const registry::Agent& a = *all[i];
+    placement::Candidate& c = candidates_[i];
+    // What the agent registered with is copied only when it registers again.
+    if (candidate_epochs_[i] != a.info_epoch || c.name != a.name) {
+      c.name = a.name;
+      c.max_streams = a.info.max_streams;
+      c.encoders = a.info.encoders;
+      c.policy = {a.info.media_roots, a.info.output_roots, a.info.protocols};
+      candidate_epochs_[i] = a.info_epoch;
+    }
+    c.accepts_work = a.accepts_work();
+    c.state = a.state();
+    c.active = store_.streams().active_on(a.name);
+    c.cpu_percent = a.host.cpu_percent;
     // A host whose live streams fall below 1.0x is full, whatever its slots say.
-    c.behind = std::any_of(a->runs.begin(), a->runs.end(), [](const proto::RunReport& r) { return r.behind; });
-    c.free_sessions = a->info.session_limits;
-    c.policy = {a->info.media_roots, a->info.output_roots, a->info.protocols};
-    for (const auto& r : a->runs) {
+    c.behind = std::any_of(a.runs.begin(), a.runs.end(), [](const proto::RunReport& r) { return r.behind; });
+    c.free_sessions = a.info.session_limits;
+    if (c.free_sessions.empty()) continue;
+    for (const auto& r : a.runs) {
       const auto u = r.encoder.find('_');
       if (u == std::string::npos) continue;
       if (auto f = c.free_sessions.find(r.encoder.substr(u + 1)); f != c.free_sessions.end()) --f->second;
     }
-    cands.push_back(std::move(c));
   }
-  auto where = placement::choose(s.spec, cands, avoid);
+  return candidates_;
+}
+
+void Controller::place(StreamRow& s, const std::string& avoid) {
+  const auto began = LoopMetrics::Clock::now();
+  auto where = placement::choose(s.spec, candidates(), avoid);
   metrics_.placement(began);
   lifecycle::Event e;
   e.kind = where ? lifecycle::EventKind::kPlaced : lifecycle::EventKind::kNoCapacity;
@@ -63,42 +74,50 @@ std::vector<streams::AgentPolicy> Controller::agent_policies() const {
   return out;
 }
 
-void Controller::StartContext::claim(const StreamRow& s) {
-  for (const auto& o : s.spec.outputs)
-    if (o != "null" && o != "-") destinations.emplace(o, std::make_pair(s.id, s.name));
-}
-
-Controller::StartContext Controller::start_context() {
-  StartContext ctx;
-  ctx.limits = current_limits();
-  ctx.usage = {store_.running_total(), store_.running_per_owner()};
-  for (const auto& other : store_.streams())
-    if (other.desired == Desired::kRunning && (other.holds_process() || other.state == State::kPending)) ctx.claim(other);
-  return ctx;
-}
-
-Status Controller::start_blocker(const StreamRow& s, const StartContext& ctx) {
-  if (Status ok = limits::admit(ctx.limits, ctx.usage, s.owner); !ok) return ok;
+Status Controller::start_blocker(const StreamRow& s) {
+  // Usage as the index counts it now: every start and end before this one
+  // in the same turn is already in it.
+  const auto& index = store_.streams();
+  limits::Usage usage;
+  usage.global = index.running_total();
+  if (auto it = index.running_per_owner().find(s.owner); it != index.running_per_owner().end())
+    usage.per_user[s.owner] = it->second;
+  if (Status ok = limits::admit(current_limits(), usage, s.owner); !ok) return ok;
   // Two live pushes to one destination (one RTMP key) fight each other.
   for (const auto& o : s.spec.outputs) {
-    auto it = ctx.destinations.find(o);
-    if (it != ctx.destinations.end() && it->second.first != s.id)
-      return Status::error("output " + redact::url(o) + " is in use by stream " + it->second.second + " (id " +
-                           std::to_string(it->second.first) + ")");
+    if (o == "null" || o == "-") continue;
+    if (const StreamRow* holder = index.holder_of(o, s.id))
+      return Status::error("output " + redact::url(o) + " is in use by stream " + holder->name + " (id " +
+                           std::to_string(holder->id) + ")");
   }
   return Status::ok();
 }
 
+std::int64_t Controller::free_slots() {
+  std::int64_t free = 0;
+  for (const auto& c : candidates())
+    if (c.accepts_work && !c.behind) free += std::max<std::int64_t>(0, c.max_streams - c.active);
+  return free;
+}
+
 void Controller::place_pending() {
-  auto pending = store_.pending_queue();
-  if (pending.empty()) return;
+  placement_due_ = false;
+  const auto& index = store_.streams();
+  if (index.count_in_state(State::kPending) == 0) return;
   const std::int64_t now = clock::wall_ms();
   // No agent can take work: nothing to decide this round.
   const auto all = registry_.all();
   if (std::none_of(all.begin(), all.end(), [](const registry::Agent* a) { return a->accepts_work(); })) return;
-  StartContext ctx = start_context();
-  for (auto& s : pending) {  // priority, then first come, first served
-    if (s.desired != Desired::kRunning) continue;
+  // Once every slot is taken, a stream that waits for one is not tried
+  // (a try costs a look at every agent): it keeps the reason it has.
+  std::int64_t free = free_slots();
+  std::vector<std::int64_t> queue;  // priority, then first come, first served
+  for (const auto* p : index.pending()) queue.push_back(p->id);
+  for (const std::int64_t id : queue) {
+    const StreamRow* row = index.get(id);
+    if (row == nullptr || row->state != State::kPending || row->desired != Desired::kRunning) continue;
+    if (row->agent.empty() && row->retry_at_ms > now) continue;
+    StreamRow s = *row;
     if (!s.agent.empty()) {
       // Held for its host; a fenced stream moves once the lease has expired.
       const auto* a = registry_.find(s.agent);
@@ -108,22 +127,22 @@ void Controller::place_pending() {
       lease.agent = s.agent;
       if (apply(s, lease).ignored) continue;
       // The lease's end asked for a placement at once (like any failover).
-    } else if (s.retry_at_ms <= now) {
-      if (Status blocked = start_blocker(s, ctx); !blocked) {
+    } else {
+      if (Status blocked = start_blocker(s); !blocked) {
         lifecycle::Event wait;
         wait.kind = lifecycle::EventKind::kNoCapacity;
         wait.reason = blocked.message();
         apply(s, wait);
         continue;
       }
+      // A reason from before any agent was ready is tried once more, to
+      // say what it waits for now.
+      if (free <= 0 && s.waiting_for.rfind("no ready agent", 0) != 0) continue;
       lifecycle::Event due;
       due.kind = lifecycle::EventKind::kRetryDue;
       apply(s, due);
     }
-    if (s.state == State::kStarting) {
-      ++ctx.usage.global;
-      ++ctx.usage.per_user[s.owner];
-    }
+    if (s.state == State::kStarting) --free;
   }
 }
 

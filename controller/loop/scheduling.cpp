@@ -19,17 +19,14 @@ auto logger() {
 }  // namespace
 
 void Controller::fire_schedules(std::int64_t now) {
-  std::optional<StartContext> ctx;  // read once, only if something is due
   for (auto& s : store_.streams_due_to_start(now)) {
-    if (!ctx) ctx = start_context();
     lifecycle::Event e;
     e.kind = lifecycle::EventKind::kScheduleDue;
-    if (Status blocked = start_blocker(s, *ctx); !blocked) e.reason = blocked.message();
+    if (Status blocked = start_blocker(s); !blocked) e.reason = blocked.message();
     logger()->info("scheduled_start stream={} occurrence={} delay_ms={}", s.id, timeparse::iso_utc(s.next_start_ms),
                    now - s.next_start_ms);
     metrics_.schedule_delay_ms(now - s.next_start_ms);
     apply(s, e);
-    if (s.state == State::kStarting) ctx->claim(s);
   }
   for (auto& s : store_.streams_due_to_stop(now)) {
     logger()->info("scheduled_stop stream={} end={}", s.id, timeparse::iso_utc(s.stop_at_ms));

@@ -3,6 +3,12 @@
 #include <algorithm>
 
 namespace ffleet::controller::registry {
+namespace {
+std::uint64_t next_epoch() {
+  static std::uint64_t epoch = 0;
+  return ++epoch;
+}
+}  // namespace
 
 const proto::RunReport* Agent::run(std::int64_t stream_id, std::int64_t attempt) const {
   for (const auto& r : runs)
@@ -15,6 +21,7 @@ void Registry::remember(const std::string& name, const proto::Register& info, bo
   Agent& a = agents_[name];
   a.name = name;
   a.info = info;
+  a.info_epoch = next_epoch();
   a.drain_requested = drain_requested;
   a.grace_until_ms = grace_until_ms;
   a.last_seen_wall_ms = last_seen_wall_ms;
@@ -31,6 +38,7 @@ Agent& Registry::on_register(const proto::Register& r, const std::string& peer, 
   a.instance = r.instance;
   a.key = key;
   a.info = r;
+  a.info_epoch = next_epoch();
   a.connected = true;
   a.loss_pending = false;
   a.grace_until_ms = 0;

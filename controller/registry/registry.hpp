@@ -25,6 +25,9 @@ struct Agent {
   std::string instance;  // random per agent process (Register.instance)
   std::string key;       // its public key with CURVE links, else 
   proto::Register info;
+  // Changes whenever `info` is replaced (a registration), never otherwise:
+  // what placement copied from it is current while this is.
+  std::uint64_t info_epoch = 0;
   bool connected = false;        // registered in this controller's lifetime and not lost since
   bool drain_requested = false;  // by an operator (persisted)
   bool draining_self = false;    // the agent says it is draining (SIGTERM)

@@ -82,7 +82,15 @@ Status Db::exec(std::string_view sql) {
   return Status::ok();
 }
 
-Transaction::Transaction(Db& db) : db_(db), nested_(db.in_transaction()) {
+void Db::undo_to(std::size_t mark) {
+  while (undo_.size() > mark) {
+    auto undo = std::move(undo_.back());
+    undo_.pop_back();
+    undo();
+  }
+}
+
+Transaction::Transaction(Db& db) : db_(db), nested_(db.in_transaction()), undo_mark_(db.undo_mark()) {
   static std::uint64_t counter = 0;
   if (nested_) {
     name_ = "sp" + std::to_string(++counter);
@@ -99,6 +107,9 @@ Transaction::~Transaction() {
 void Transaction::rollback() {
   if (done_ || !begin_.is_ok()) return;
   done_ = true;
+  // Memory first: SQLite may have rolled the whole transaction back on its
+  // own (a full disk), and the journal must be undone all the same.
+  db_.undo_to(undo_mark_);
   if (nested_) {
     (void)db_.exec("ROLLBACK TO " + name_);
     (void)db_.exec("RELEASE " + name_);
@@ -116,6 +127,7 @@ Status Transaction::commit() {
     return s;
   }
   done_ = true;
+  if (!nested_) db_.forget_undo();
   return s;
 }
 

@@ -5,9 +5,11 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ffleet/common/status.hpp"
 
@@ -58,7 +60,7 @@ class Db {
   // connection before failing (the controller holds its database alone; this
   // bounds a stall if something else, a backup tool say, takes a lock).
   static Result<Db> open(const std::string& path, int busy_timeout_ms);
-  Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  Db(Db&& o) noexcept : db_(o.db_), undo_(std::move(o.undo_)) { o.db_ = nullptr; }
   Db& operator=(Db&&) = delete;
   ~Db();
 
@@ -68,9 +70,22 @@ class Db {
   int changes() const { return sqlite3_changes(db_); }
   bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
+  // The undo journal of what is kept in memory beside the tables (the
+  // store's stream index): inside a transaction each change to it records
+  // how to undo it; a savepoint rolled back, or a transaction rolled back or
+  // failing to commit, undoes its part, newest first; the outermost commit
+  // forgets them. Outside a transaction (autocommit) nothing is recorded.
+  void on_undo(std::function<void()> undo) {
+    if (in_transaction()) undo_.push_back(std::move(undo));
+  }
+  std::size_t undo_mark() const { return undo_.size(); }
+  void undo_to(std::size_t mark);
+  void forget_undo() { undo_.clear(); }
+
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  std::vector<std::function<void()>> undo_;
 };
 
 // BEGIN IMMEDIATE on construction, or a SAVEPOINT inside an open transaction
@@ -90,6 +105,7 @@ class Transaction {
  private:
   Db& db_;
   bool nested_ = false;
+  std::size_t undo_mark_ = 0;
   std::string name_;
   Status begin_;
   bool done_ = false;

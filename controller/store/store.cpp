@@ -20,58 +20,6 @@
 namespace ffleet::controller::store {
 namespace {
 
-const char* kStreamCols =
-    "id, name, owner, spec, desired, state, agent, attempt, pid, encoder, last_error, waiting_for, created_at_ms, "
-    "updated_at_ms, next_start_ms, stop_at_ms, retries, retry_at_ms, avoid_agent, priority, pending_since_ms";
-
-// Specs are MessagePack (BLOB): paths are bytes and need not be UTF-8.
-// Rows written before migration 0003 hold JSON text.
-std::string encode_spec(const proto::StreamSpec& spec) { return wire::encode_body(spec); }
-
-Result<proto::StreamSpec> decode_spec(const Stmt& q, int col) {
-  if (q.is_blob(col)) return wire::decode_body<proto::StreamSpec>(q.text(col));
-  return jsonv::from_json<proto::StreamSpec>(nlohmann::json::parse(q.text(col), nullptr, false));
-}
-
-// A row this build cannot read (edited by hand, or written by a newer
-// version) is an error, never a default: read as "stopped", a running stream
-// would have its live run fenced.
-StreamRow read_stream(const Stmt& q) {
-  StreamRow s;
-  s.id = q.int64(0);
-  s.name = q.text(1);
-  s.owner = q.text(2);
-  auto unreadable = [&](const std::string& what) {
-    return Unavailable("stream " + std::to_string(s.id) + " in the database is unreadable (" + what +
-                       "): it was changed outside ffleet or by a newer version");
-  };
-  auto spec = decode_spec(q, 3);
-  if (!spec) throw unreadable("spec: " + spec.error());
-  s.spec = *spec;
-  auto desired = parse_desired(q.text(4));
-  auto state = parse_state(q.text(5));
-  if (!desired) throw unreadable("desired state " + text::for_people(q.text(4)));
-  if (!state) throw unreadable("state " + text::for_people(q.text(5)));
-  s.desired = *desired;
-  s.state = *state;
-  s.agent = q.text(6);
-  s.attempt = q.int64(7);
-  s.pid = q.int64(8);
-  s.encoder = q.text(9);
-  s.last_error = q.text(10);
-  s.waiting_for = q.text(11);
-  s.created_at_ms = q.int64(12);
-  s.updated_at_ms = q.int64(13);
-  s.next_start_ms = q.int64(14);
-  s.stop_at_ms = q.int64(15);
-  s.retries = q.int64(16);
-  s.retry_at_ms = q.int64(17);
-  s.avoid_agent = q.text(18);
-  s.priority = q.int64(19);
-  s.pending_since_ms = q.int64(20);
-  return s;
-}
-
 std::vector<std::string> json_lines(const std::string& text) {
   auto r = jsonv::from_json<std::vector<std::string>>(nlohmann::json::parse(text, nullptr, false));
   return r ? *r : std::vector<std::string>{};
@@ -135,12 +83,13 @@ Result<Store> Store::open(const std::string& path, const StoreOptions& opts) {
   if (Status st = keep_private(path, fd); !st) return st;
   if (Status st = s.migrate(); !st) return st;
   if (Status st = s.read_id(); !st) return st;
+  if (Status st = s.load_index(); !st) return Status::error("database " + path + ": " + st.message());
   return s;
 }
 
 Store::Store(Store&& o) noexcept
     : db_(std::move(o.db_)), path_(std::move(o.path_)), lock_fd_(o.lock_fd_), opts_(o.opts_), id_(std::move(o.id_)),
-      version_(o.version_) {
+      version_(o.version_), index_(std::move(o.index_)), cached_(std::move(o.cached_)) {
   o.lock_fd_ = -1;
 }
 
@@ -196,101 +145,6 @@ Status Store::migrate() {
   return Status::ok();
 }
 
-Result<std::int64_t> Store::insert_stream(const StreamRow& s) {
-  Stmt q(db_.raw(),
-         "INSERT INTO streams (name, owner, spec, desired, state, agent, attempt, pid, encoder, last_error, waiting_for, "
-         "created_at_ms, updated_at_ms, next_start_ms, stop_at_ms, retries, retry_at_ms, avoid_agent, priority, "
-         "pending_since_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  q.bind(1, s.name).bind(2, s.owner).bind_blob(3, encode_spec(s.spec)).bind(4, std::string(to_string(s.desired))).bind(5, std::string(to_string(s.state)));
-  q.bind(6, s.agent).bind(7, s.attempt).bind(8, s.pid).bind(9, s.encoder).bind(10, s.last_error);
-  q.bind(11, s.waiting_for).bind(12, s.created_at_ms).bind(13, s.updated_at_ms).bind(14, s.next_start_ms);
-  q.bind(15, s.stop_at_ms).bind(16, s.retries).bind(17, s.retry_at_ms).bind(18, s.avoid_agent).bind(19, s.priority);
-  q.bind(20, s.pending_since_ms);
-  q.step();
-  if (!q.status()) {
-    if (q.status().message().find("UNIQUE") != std::string::npos)
-      return Result<std::int64_t>::failure("a stream named " + s.name + " exists already");
-    return q.status();
-  }
-  return db_.last_insert_id();
-}
-
-Status Store::update_stream(const StreamRow& s) {
-  Stmt q(db_.raw(),
-         "UPDATE streams SET spec=?, desired=?, state=?, agent=?, attempt=?, pid=?, encoder=?, last_error=?, "
-         "waiting_for=?, updated_at_ms=?, next_start_ms=?, stop_at_ms=?, retries=?, retry_at_ms=?, avoid_agent=?, "
-         "priority=?, pending_since_ms=? WHERE id=?");
-  q.bind_blob(1, encode_spec(s.spec)).bind(2, std::string(to_string(s.desired))).bind(3, std::string(to_string(s.state))).bind(4, s.agent).bind(5, s.attempt);
-  q.bind(6, s.pid).bind(7, s.encoder).bind(8, s.last_error).bind(9, s.waiting_for).bind(10, s.updated_at_ms);
-  q.bind(11, s.next_start_ms).bind(12, s.stop_at_ms).bind(13, s.retries).bind(14, s.retry_at_ms);
-  q.bind(15, s.avoid_agent).bind(16, s.priority).bind(17, s.pending_since_ms).bind(18, s.id);
-  q.step();
-  return q.status();
-}
-
-Status Store::delete_stream(std::int64_t id) {
-  Stmt q(db_.raw(), "DELETE FROM streams WHERE id=?");
-  q.bind(1, id).step();
-  return q.status();
-}
-
-std::vector<StreamRow> Store::query_streams(const std::string& where, const std::string& arg, bool has_arg) {
-  Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams " + where + " ORDER BY id");
-  if (has_arg) q.bind(1, arg);
-  std::vector<StreamRow> out;
-  while (q.row()) out.push_back(read_stream(q));
-  return out;
-}
-
-std::optional<StreamRow> Store::stream(std::int64_t id) {
-  Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams WHERE id=?");
-  q.bind(1, id);
-  if (!q.row()) return std::nullopt;
-  return read_stream(q);
-}
-
-std::optional<StreamRow> Store::find_stream(const std::string& ref) {
-  const bool numeric = !ref.empty() && ref.size() < 18 &&
-                       std::all_of(ref.begin(), ref.end(), [](unsigned char c) { return std::isdigit(c); });
-  if (numeric)
-    if (auto s = stream(std::stoll(ref))) return s;
-  auto v = query_streams("WHERE name=?", ref, true);
-  if (v.empty()) return std::nullopt;
-  return v.front();
-}
-
-std::vector<StreamRow> Store::streams() { return query_streams("", "", false); }
-
-std::vector<StreamRow> Store::streams_page(std::int64_t after_id, std::int64_t limit) {
-  Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams WHERE id > ? ORDER BY id LIMIT ?");
-  q.bind(1, after_id).bind(2, limit);
-  std::vector<StreamRow> out;
-  while (q.row()) out.push_back(read_stream(q));
-  return out;
-}
-
-std::vector<StreamRow> Store::streams_in_state(State state) {
-  return query_streams("WHERE state=?", std::string(to_string(state)), true);
-}
-
-std::vector<StreamRow> Store::streams_due_to_start(std::int64_t now_ms) {
-  return query_streams("WHERE state='scheduled' AND next_start_ms > 0 AND next_start_ms <= " + std::to_string(now_ms), "",
-                       false);
-}
-
-std::vector<StreamRow> Store::streams_due_to_stop(std::int64_t now_ms) {
-  return query_streams("WHERE desired='running' AND stop_at_ms > 0 AND stop_at_ms <= " + std::to_string(now_ms), "",
-                       false);
-}
-
-std::vector<StreamRow> Store::pending_queue() {
-  Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols +
-                        " FROM streams WHERE state='pending' ORDER BY priority DESC, pending_since_ms, id");
-  std::vector<StreamRow> out;
-  while (q.row()) out.push_back(read_stream(q));
-  return out;
-}
-
 Status Store::log_schedule(const ScheduleLogRow& r) {
   Stmt q(db_.raw(),
          "INSERT INTO schedule_log (stream_id, occurrence_ms, outcome, detail, recorded_at_ms) VALUES (?,?,?,?,?)");
@@ -310,31 +164,6 @@ std::vector<ScheduleLogRow> Store::schedule_log(std::int64_t stream_id) {
   q.bind(1, stream_id);
   std::vector<ScheduleLogRow> out;
   while (q.row()) out.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.int64(4)});
-  return out;
-}
-
-std::vector<StreamRow> Store::streams_on_agent(const std::string& agent) {
-  return query_streams("WHERE agent=?", agent, true);
-}
-
-std::map<std::string, std::int64_t> Store::active_per_agent() {
-  Stmt q(db_.raw(),
-         "SELECT agent, COUNT(*) FROM streams WHERE state IN ('starting','running','stopping') AND agent != '' "
-         "GROUP BY agent");
-  std::map<std::string, std::int64_t> out;
-  while (q.row()) out[q.text(0)] = q.int64(1);
-  return out;
-}
-
-std::int64_t Store::running_total() {
-  Stmt q(db_.raw(), "SELECT COUNT(*) FROM streams WHERE state IN ('starting','running')");
-  return q.row() ? q.int64(0) : 0;
-}
-
-std::map<std::string, std::int64_t> Store::running_per_owner() {
-  Stmt q(db_.raw(), "SELECT owner, COUNT(*) FROM streams WHERE state IN ('starting','running') GROUP BY owner");
-  std::map<std::string, std::int64_t> out;
-  while (q.row()) out[q.text(0)] = q.int64(1);
   return out;
 }
 
@@ -462,13 +291,18 @@ std::vector<AgentRow> Store::agents() {
 Status Store::set_limit(const std::string& scope, std::int64_t value) {
   Stmt q(db_.raw(), "INSERT INTO limits (scope, value) VALUES (?, ?) ON CONFLICT(scope) DO UPDATE SET value=excluded.value");
   q.bind(1, scope).bind(2, value).step();
+  // Read again on the next limits(); so too if this is rolled back.
+  cached_->limits.reset();
+  db_.on_undo([c = cached_.get()] { c->limits.reset(); });
   return q.status();
 }
 
 std::map<std::string, std::int64_t> Store::limits() {
+  if (cached_->limits) return *cached_->limits;
   Stmt q(db_.raw(), "SELECT scope, value FROM limits");
   std::map<std::string, std::int64_t> out;
   while (q.row()) out[q.text(0)] = q.int64(1);
+  cached_->limits = out;
   return out;
 }
 

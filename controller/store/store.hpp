@@ -10,12 +10,14 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "model.hpp"
 #include "store/sqlite.hpp"
+#include "store/stream_index.hpp"
 
 namespace ffleet::controller::store {
 
@@ -43,16 +45,20 @@ class Store {
   // (deleted, renamed, replaced): writing on would write into nowhere.
   Status check_file() const;
 
-  // Streams
+  // Streams (store/streams.cpp): each write goes to the table and to the
+  // index in memory (undone with the transaction that made it); reads come
+  // from the index, at the cost of what they return.
   Result<std::int64_t> insert_stream(const StreamRow& s);
   Status update_stream(const StreamRow& s);
   Status delete_stream(std::int64_t id);
   std::optional<StreamRow> stream(std::int64_t id);
   // By id if `ref` is all digits and such a stream exists, else by name.
   std::optional<StreamRow> find_stream(const std::string& ref);
-  std::vector<StreamRow> streams();
+  // Every stream and the indexes over them, read-only.
+  const StreamIndex& streams() const { return *index_; }
   // Streams with id > after_id in id order, at most `limit`.
   std::vector<StreamRow> streams_page(std::int64_t after_id, std::int64_t limit);
+  // Copies, in id order, for callers that change them as they go.
   std::vector<StreamRow> streams_in_state(State state);
   std::vector<StreamRow> streams_on_agent(const std::string& agent);
   // Scheduled streams whose next start has come.
@@ -61,19 +67,17 @@ class Store {
   std::vector<StreamRow> streams_due_to_stop(std::int64_t now_ms);
   // Pending streams, fair order: higher priority first, then first come first served.
   std::vector<StreamRow> pending_queue();
+  // Streams per state name, for the metrics and the service status.
+  std::map<std::string, std::int64_t> streams_per_state();
+  // "" when the index equals the table read afresh; else the first
+  // difference (the loop's debug check, FFLEET_DEBUG_CHECK_INDEX).
+  std::string verify_index();
+  // The index read afresh from the table (after a commit failed: memory
+  // must not keep what the database does not have).
+  Status load_index();
 
   Status log_schedule(const ScheduleLogRow& r);
   std::vector<ScheduleLogRow> schedule_log(std::int64_t stream_id);
-
-  // Streams holding a process (starting, running, stopping) per agent.
-  std::map<std::string, std::int64_t> active_per_agent();
-  // Streams counting against limits (starting, running): total and per owner.
-  std::int64_t running_total();
-  std::map<std::string, std::int64_t> running_per_owner();
-  // For the metrics (store/counts.cpp): streams per state name, and pending
-  // streams wanted running whose retry backoff is over (`now_ms`, wall).
-  std::map<std::string, std::int64_t> streams_per_state();
-  std::int64_t pending_waiting(std::int64_t now_ms);
 
   // Runs
   Status insert_run(const RunRow& r);
@@ -105,10 +109,13 @@ class Store {
 
  private:
   Store(Db db, std::string path, int lock_fd, const StoreOptions& opts)
-      : db_(std::move(db)), path_(std::move(path)), lock_fd_(lock_fd), opts_(opts) {}
+      : db_(std::move(db)), path_(std::move(path)), lock_fd_(lock_fd), opts_(opts),
+        index_(std::make_unique<StreamIndex>()), cached_(std::make_unique<Cached>()) {}
   Status migrate();
   Status read_id();
-  std::vector<StreamRow> query_streams(const std::string& where, const std::string& arg, bool has_arg);
+  Result<StreamIndex> read_index();
+  // Puts `s` in the index, with its undo in the transaction's journal.
+  void remember(const StreamRow& s);
 
   Db db_;
   std::string path_;
@@ -116,6 +123,13 @@ class Store {
   StoreOptions opts_;
   std::string id_;
   int version_ = 0;
+  // On the heap: the undo journal's entries point at it, and a Store moves.
+  std::unique_ptr<StreamIndex> index_;
+  // Small tables read on every start, kept until a write changes them.
+  struct Cached {
+    std::optional<std::map<std::string, std::int64_t>> limits;
+  };
+  std::unique_ptr<Cached> cached_;
 };
 
 }  // namespace ffleet::controller::store

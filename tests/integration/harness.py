@@ -278,11 +278,13 @@ class Cluster:
         `check`, raised as an AssertionError naming it: a leak is a failure."""
         leftovers = {}
         leaks = []
+        mismatches = []
         try:
             for p in reversed(self.procs):
                 p.stop()
             leftovers = self._collect_leftovers()
             leaks = self.secret_leaks()
+            mismatches = self.index_mismatches()
         finally:
             try:
                 self._run_on_close()
@@ -298,12 +300,25 @@ class Cluster:
             if check:
                 raise AssertionError(f"{len(leftovers)} process(es) left behind after the test: {what}")
             print(f"left behind (killed): {what}", file=sys.stderr)
+        if mismatches and check:
+            raise AssertionError("a controller's streams in memory differed from its database:\n  " +
+                                 "\n  ".join(mismatches[:5]))
         if leaks:
             what = "\n  ".join(leaks[:20])
             if check:
                 raise AssertionError(f"a registered secret shows in {len(leaks)} place(s):\n  {what}")
             print(f"secrets shown:\n  {what}", file=sys.stderr)
         return list(leftovers)
+
+    def index_mismatches(self):
+        """index_mismatch lines of every log (FFLEET_DEBUG_CHECK_INDEX, see main())."""
+        out = []
+        for root, _, files in os.walk(self.dir):
+            for f in files:
+                if f.endswith(".log"):
+                    with open(os.path.join(root, f), errors="replace") as fh:
+                        out += [line.strip() for line in fh if "index_mismatch" in line]
+        return out
 
     def secret_leaks(self):
         """Where a registered secret shows: every file of the temp dir but the
@@ -495,5 +510,8 @@ def _close_leftovers():
 
 
 def main():
-    """Runs the calling module's tests; exit code non-zero on failure."""
+    """Runs the calling module's tests; exit code non-zero on failure. Every
+    controller of the tests checks its streams in memory against its database
+    after each loop turn, and aborts on a difference (debug_check_index)."""
+    os.environ.setdefault("FFLEET_DEBUG_CHECK_INDEX", "1")
     unittest.main(module="__main__", verbosity=2)

@@ -135,10 +135,11 @@ TEST_F(StoreTest, CountsForLimitsAndCapacity) {
   add("c", "bob", State::kStopping, "y");
   add("d", "bob", State::kPending, "");
   add("e", "bob", State::kStopped, "");
-  EXPECT_EQ(s.running_total(), 2);
-  EXPECT_EQ(s.running_per_owner(), (std::map<std::string, std::int64_t>{{"alice", 2}}));
-  EXPECT_EQ(s.active_per_agent(), (std::map<std::string, std::int64_t>{{"x", 2}, {"y", 1}}));
+  EXPECT_EQ(s.streams().running_total(), 2);
+  EXPECT_EQ(s.streams().running_per_owner(), (std::map<std::string, std::int64_t>{{"alice", 2}}));
+  EXPECT_EQ(s.streams().active_per_agent(), (std::map<std::string, std::int64_t>{{"x", 2}, {"y", 1}}));
   EXPECT_EQ(s.pending_queue().size(), 1u);
+  EXPECT_EQ(s.verify_index(), "");
 }
 
 TEST_F(StoreTest, AgentsKeepFirstSeenAndDrain) {
