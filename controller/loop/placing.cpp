@@ -167,18 +167,19 @@ void Controller::send_stop(const std::string& agent, std::int64_t stream_id, std
 }
 
 void Controller::resend_commands(std::int64_t now) {
+  // Sending changes no row: the index is walked in place, nothing copied.
   std::map<std::int64_t, std::int64_t> keep;
   for (State st : {State::kStarting, State::kStopping}) {
-    for (auto& s : store_.streams_in_state(st)) {
-      auto it = last_command_ms_.find(s.id);
+    for (const StreamRow* s : store_.streams().in_state(st)) {
+      auto it = last_command_ms_.find(s->id);
       std::int64_t last = it == last_command_ms_.end() ? 0 : it->second;
-      const auto* a = registry_.find(s.agent);
+      const auto* a = registry_.find(s->agent);
       if (a && a->connected && now - last >= opts_.resend_ms) {
-        if (s.state == State::kStarting) send_start(s);
-        else send_stop(s.agent, s.id, s.attempt, s.desired == Desired::kRunning ? "drained" : "user_stop");
+        if (s->state == State::kStarting) send_start(*s);
+        else send_stop(s->agent, s->id, s->attempt, s->desired == Desired::kRunning ? "drained" : "user_stop");
         last = now;
       }
-      keep[s.id] = last;
+      keep.emplace_hint(keep.end(), s->id, last);
     }
   }
   last_command_ms_.swap(keep);
