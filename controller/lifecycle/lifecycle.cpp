@@ -195,6 +195,11 @@ std::string_view to_string(EventKind k) {
   return "?";
 }
 
+bool report_changes_nothing(const StreamRow& s, const Event& e) {
+  return e.kind == K::kRunReported && current(s, e) && s.desired == Desired::kRunning && s.state == State::kRunning &&
+         s.pid == e.pid;
+}
+
 Outcome transition(const StreamRow& row, const Event& e, std::int64_t now, const Policy& p) {
   Outcome o;
   o.row = row;
@@ -286,6 +291,7 @@ Outcome transition(const StreamRow& row, const Event& e, std::int64_t now, const
       break;
     }
     case K::kRunReported: {
+      if (report_changes_nothing(s, e)) break;
       const bool cur = current(s, e);
       if (cur && e.stopping && s.state == State::kPending) break;  // ending by itself (lease, drain)
       if (cur && wanted && (s.state == State::kStarting || s.state == State::kRunning || s.state == State::kPending)) {

@@ -98,4 +98,9 @@ struct Outcome {
 
 Outcome transition(const StreamRow& row, const Event& e, std::int64_t now_ms, const Policy& p);
 
+// A heartbeat's report of the run the stream is running, as it is stored:
+// transition() would change nothing and command nothing. Every live run is
+// reported every second; this lets the loop skip them without a copy.
+bool report_changes_nothing(const StreamRow& s, const Event& e);
+
 }  // namespace ffleet::controller::lifecycle

@@ -355,8 +355,10 @@ void Controller::reconcile_one(registry::Agent& a, const proto::RunReport& r) {
   e.encoder = r.encoder;
   e.started_at_ms = r.started_at_ms;
   e.stopping = r.stopping;
-  if (auto s = store_.stream(r.stream_id)) {
-    apply(*s, e);
+  if (const StreamRow* live = store_.streams().get(r.stream_id)) {
+    if (lifecycle::report_changes_nothing(*live, e)) return;  // the common case: nothing to copy or decide
+    StreamRow s = *live;
+    apply(s, e);
     return;
   }
   // A run of a stream that was removed: fenced.

@@ -134,7 +134,7 @@ class Controller {
   // kPlaced, or kNoCapacity with what it waits for.
   void place(StreamRow& s, const std::string& avoid = {});
   // What each known agent reported about what ffmpeg may touch there.
-  std::vector<streams::AgentPolicy> agent_policies() const;
+  const std::vector<streams::AgentPolicy>& agent_policies();
   // Tries the pending queue in order (the tick, and at once in the turn in
   // which a slot was freed: placement_due_).
   void place_pending();
@@ -286,6 +286,10 @@ class Controller {
   // before the turn ends, not at the next tick.
   bool placement_due_ = false;
   std::vector<std::uint64_t> candidate_epochs_;
+  std::uint64_t candidates_epoch_ = 0;  // bumped when any candidate's registration was copied
+  // agent_policies(): the candidates' policies, as of policies_epoch_.
+  std::vector<streams::AgentPolicy> policies_;
+  std::uint64_t policies_epoch_ = ~std::uint64_t{0};
 };
 
 }  // namespace ffleet::controller

@@ -23,6 +23,7 @@ const std::vector<placement::Candidate>& Controller::candidates() {
   if (candidates_.size() != all.size()) {
     candidates_.assign(all.size(), placement::Candidate{});
     candidate_epochs_.assign(all.size(), 0);
+    ++candidates_epoch_;
   }
   for (std::size_t i = 0; i < all.size(); ++i) {
     const registry::Agent& a = *all[i];
@@ -34,6 +35,7 @@ const std::vector<placement::Candidate>& Controller::candidates() {
       c.encoders = a.info.encoders;
       c.policy = {a.info.media_roots, a.info.output_roots, a.info.protocols};
       candidate_epochs_[i] = a.info_epoch;
+      ++candidates_epoch_;
     }
     c.accepts_work = a.accepts_work();
     c.state = a.state();
@@ -67,11 +69,15 @@ void Controller::place(StreamRow& s, const std::string& avoid) {
     logger()->info("stream_pending stream={} waiting_for=\"{}\"", s.id, s.waiting_for);
 }
 
-std::vector<streams::AgentPolicy> Controller::agent_policies() const {
-  std::vector<streams::AgentPolicy> out;
-  for (const auto* a : registry_.all())
-    out.push_back({a->name, {a->info.media_roots, a->info.output_roots, a->info.protocols}});
-  return out;
+const std::vector<streams::AgentPolicy>& Controller::agent_policies() {
+  const auto& cands = candidates();
+  // Copied again only when an agent registered since (candidates() knows).
+  if (policies_epoch_ != candidates_epoch_) {
+    policies_.clear();
+    for (const auto& c : cands) policies_.push_back({c.name, c.policy});
+    policies_epoch_ = candidates_epoch_;
+  }
+  return policies_;
 }
 
 Status Controller::start_blocker(const StreamRow& s) {

@@ -75,12 +75,23 @@ std::string no_encoder(const proto::StreamSpec& spec, const std::vector<Candidat
 Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Candidate>& agents, const std::string& avoid) {
   int ready = 0, with_encoder = 0, confined_out = 0;
   std::vector<const Candidate*> fits;
+  // Agents mostly share a policy: each distinct one is judged once per
+  // decision (a judgement costs far more than comparing two policies).
+  std::vector<std::pair<const confine::Policy*, bool>> judged;
+  auto allowed = [&](const confine::Policy& p) {
+    for (const auto& [seen, ok] : judged)
+      if (seen->protocols == p.protocols && seen->media_roots == p.media_roots && seen->output_roots == p.output_roots)
+        return ok;
+    const bool ok = confine::check_spec(spec, p).is_ok();
+    judged.emplace_back(&p, ok);
+    return ok;
+  };
   for (const auto& c : agents) {
     if (!c.accepts_work) continue;
     ++ready;
     // Only where the stream's inputs and outputs are allowed (lexically: the
     // agent checks real paths again before it spawns).
-    if (!c.policy.protocols.empty() && !confine::check_spec(spec, c.policy)) {
+    if (!c.policy.protocols.empty() && !allowed(c.policy)) {
       ++confined_out;
       continue;
     }

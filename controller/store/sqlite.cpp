@@ -1,13 +1,54 @@
 #include "store/sqlite.hpp"
 
-namespace ffleet::controller::store {
+#include <unordered_map>
+#include <vector>
 
-Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
-  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
-    status_ = Status::error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+namespace ffleet::controller::store {
+namespace {
+// Idle prepared statements by connection and SQL text. Several of the same
+// text may be in use at once (a query inside a loop over the same query):
+// each Stmt takes one off the list, or prepares another.
+using Cache = std::unordered_map<sqlite3*, std::unordered_map<std::string, std::vector<sqlite3_stmt*>>>;
+Cache& cache() {
+  static Cache c;
+  return c;
+}
+// Enough for every statement the store runs, nested a few deep; beyond it a
+// statement given back is finalized.
+constexpr std::size_t kIdlePerText = 4;
+}  // namespace
+
+void drop_cached_statements(sqlite3* db) {
+  auto it = cache().find(db);
+  if (it == cache().end()) return;
+  for (auto& [sql, idle] : it->second)
+    for (auto* s : idle) sqlite3_finalize(s);
+  cache().erase(it);
 }
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db), sql_(sql) {
+  auto& idle = cache()[db][sql_];
+  if (!idle.empty()) {
+    stmt_ = idle.back();
+    idle.pop_back();
+    return;
+  }
+  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) !=
+      SQLITE_OK) {
+    status_ = Status::error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+  }
+}
+
+Stmt::~Stmt() {
+  if (stmt_ == nullptr) return;
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  auto& idle = cache()[db_][sql_];
+  if (idle.size() < kIdlePerText) idle.push_back(stmt_);
+  else sqlite3_finalize(stmt_);
+}
 
 Stmt& Stmt::bind(int i, std::int64_t v) {
   if (stmt_) sqlite3_bind_int64(stmt_, i, v);
@@ -68,7 +109,9 @@ Result<Db> Db::open(const std::string& path, int busy_timeout_ms) {
 }
 
 Db::~Db() {
-  if (db_) sqlite3_close(db_);
+  if (!db_) return;
+  drop_cached_statements(db_);
+  sqlite3_close(db_);
 }
 
 Status Db::exec(std::string_view sql) {

@@ -25,6 +25,9 @@ class Unavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A prepared statement, taken from a cache per connection and given back
+// (reset, bindings cleared) when it goes out of scope: the hot paths run the
+// same few statements, and parsing SQL each time cost more than running it.
 class Stmt {
  public:
   Stmt(sqlite3* db, std::string_view sql);
@@ -51,8 +54,12 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  std::string sql_;
   Status status_;
 };
+
+// Finalizes the statements cached for `db` (before it is closed).
+void drop_cached_statements(sqlite3* db);
 
 class Db {
  public:

@@ -110,7 +110,7 @@ const StreamRow* StreamIndex::named(const std::string& name) const {
 
 std::vector<const StreamRow*> StreamIndex::in_state(State state) const {
   std::vector<const StreamRow*> out;
-  for (auto id : by_state_[slot(state)]) out.push_back(get(id));
+  for (auto id : by_state_[slot(state)]) out.push_back(&rows_.at(id));
   return out;
 }
 
@@ -118,25 +118,25 @@ std::vector<const StreamRow*> StreamIndex::on_agent(const std::string& agent) co
   std::vector<const StreamRow*> out;
   auto it = by_agent_.find(agent);
   if (it == by_agent_.end()) return out;
-  for (auto id : it->second) out.push_back(get(id));
+  for (auto id : it->second) out.push_back(&rows_.at(id));
   return out;
 }
 
 std::vector<const StreamRow*> StreamIndex::pending() const {
   std::vector<const StreamRow*> out;
-  for (const auto& key : pending_) out.push_back(get(std::get<2>(key)));
+  for (const auto& key : pending_) out.push_back(&rows_.at(std::get<2>(key)));
   return out;
 }
 
 std::vector<const StreamRow*> StreamIndex::due_to_start(std::int64_t now_ms) const {
   std::vector<const StreamRow*> out;
-  for (auto it = starts_.begin(); it != starts_.end() && it->first <= now_ms; ++it) out.push_back(get(it->second));
+  for (auto it = starts_.begin(); it != starts_.end() && it->first <= now_ms; ++it) out.push_back(&rows_.at(it->second));
   return sorted_by_id(std::move(out));
 }
 
 std::vector<const StreamRow*> StreamIndex::due_to_stop(std::int64_t now_ms) const {
   std::vector<const StreamRow*> out;
-  for (auto it = stops_.begin(); it != stops_.end() && it->first <= now_ms; ++it) out.push_back(get(it->second));
+  for (auto it = stops_.begin(); it != stops_.end() && it->first <= now_ms; ++it) out.push_back(&rows_.at(it->second));
   return sorted_by_id(std::move(out));
 }
 
@@ -148,8 +148,8 @@ std::int64_t StreamIndex::active_on(const std::string& agent) const {
 std::int64_t StreamIndex::pending_waiting(std::int64_t now_ms) const {
   std::int64_t n = 0;
   for (const auto& key : pending_) {
-    const StreamRow* s = get(std::get<2>(key));
-    if (s->desired == Desired::kRunning && s->agent.empty() && s->retry_at_ms <= now_ms) ++n;
+    const StreamRow& s = rows_.at(std::get<2>(key));
+    if (s.desired == Desired::kRunning && s.agent.empty() && s.retry_at_ms <= now_ms) ++n;
   }
   return n;
 }
@@ -158,7 +158,7 @@ const StreamRow* StreamIndex::holder_of(const std::string& output, std::int64_t 
   auto it = destinations_.find(output);
   if (it == destinations_.end()) return nullptr;
   for (auto id : it->second)
-    if (id != other_than) return get(id);
+    if (id != other_than) return &rows_.at(id);
   return nullptr;
 }
 

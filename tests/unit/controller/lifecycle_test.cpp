@@ -228,6 +228,36 @@ TEST(Lifecycle, EveryStateAgainstEveryEvent) {
   }
 }
 
+// The loop skips a heartbeat's report without calling transition() when
+// report_changes_nothing says so: it must say so only where transition()
+// indeed changes and commands nothing.
+TEST(Lifecycle, AReportSkippedByTheLoopIsOneTransitionIgnores) {
+  int skipped = 0;
+  for (State st : kAllStates) {
+    for (Desired d : {Desired::kStopped, Desired::kRunning}) {
+      for (const char* agent : {"a1", "a2"}) {
+        for (std::int64_t attempt : {2, 3}) {
+          for (std::int64_t pid : {0, 4242, 99}) {
+            for (bool stopping : {false, true}) {
+              const StreamRow before = stream(st, d);
+              Event e = ev(EventKind::kRunReported, agent, attempt);
+              e.pid = pid;
+              e.stopping = stopping;
+              if (!report_changes_nothing(before, e)) continue;
+              ++skipped;
+              SCOPED_TRACE(std::string(to_string(st)) + " " + agent + " " + std::to_string(attempt));
+              const auto o = step(before, e);
+              EXPECT_FALSE(o.changed);
+              EXPECT_TRUE(o.commands.empty());
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(skipped, 2);  // running, wanted, same agent, attempt and pid; stopping or not
+}
+
 TEST(Lifecycle, RetryDelayGrowsAndIsBounded) {
   Policy p;
   StreamRow s = stream(State::kRunning);
