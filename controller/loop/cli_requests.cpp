@@ -75,7 +75,7 @@ void Controller::on_client_frames(const wire::Envelope& env) {
     case MsgType::AgentList:
       return handle.template operator()<proto::AgentList>([&](const proto::AgentList&, const C&) {
         proto::Reply r;
-        const auto& active = store_.streams().active_per_agent();
+        const auto active = store_.streams().active_per_agent();
         for (const auto* a : registry_.all()) r.agents.push_back(agent_view(*a, active));
         return r;
       });

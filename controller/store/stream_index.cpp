@@ -13,7 +13,7 @@ bool counts_against_limits(const StreamRow& s) { return s.state == State::kStart
 
 // Adds `sign` to a count; a count that falls to zero is removed, so that two
 // indexes with the same rows compare equal.
-void count(std::map<std::string, std::int64_t>& m, const std::string& key, int sign) {
+template <class Map> void count(Map& m, const std::string& key, int sign) {
   auto& n = m[key];
   n += sign;
   if (n == 0) m.erase(key);

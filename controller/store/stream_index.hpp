@@ -50,7 +50,8 @@ class StreamIndex {
 
   // Streams holding a process (starting, running, stopping) on `agent`.
   std::int64_t active_on(const std::string& agent) const;
-  const std::map<std::string, std::int64_t>& active_per_agent() const { return active_; }
+  // The same for every agent with any, by name (for `agent ls`).
+  std::map<std::string, std::int64_t> active_per_agent() const { return {active_.begin(), active_.end()}; }
   // Streams counting against limits (starting, running): total and per owner.
   std::int64_t running_total() const { return running_total_; }
   const std::map<std::string, std::int64_t>& running_per_owner() const { return running_owner_; }
@@ -80,7 +81,8 @@ class StreamIndex {
   std::set<PendingKey> pending_;
   std::set<std::pair<std::int64_t, std::int64_t>> starts_;  // (next_start_ms, id) of scheduled streams
   std::set<std::pair<std::int64_t, std::int64_t>> stops_;   // (stop_at_ms, id) of streams wanted running
-  std::map<std::string, std::int64_t> active_;
+  // Hashed: placement asks it for every agent at every decision.
+  std::unordered_map<std::string, std::int64_t> active_;
   std::int64_t running_total_ = 0;
   std::map<std::string, std::int64_t> running_owner_;
   std::map<std::string, std::set<std::int64_t>> destinations_;
