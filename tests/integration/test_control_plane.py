@@ -1,10 +1,14 @@
 """The control plane never dies, never stalls and never lies: a paused
-controller, unread clients, duplicate agent names, bursts of requests, a
-restart's grace. Each test is the regression test of a failure seen on the
-first wave; these judge time, so they run alone (the database and big answers
-are in test_control_plane_db.py, which runs beside other tests)."""
+controller, huge answers, unread clients, duplicate agent names, bursts of
+requests, a restart's grace. Each test is the regression test of a failure
+seen on the first wave; these judge time, so they run alone (the database and
+pipelined requests are in test_control_plane_db.py, which runs beside other
+tests; ten thousand streams stay here: beside other tests on a busy machine,
+`stream show` of 500 runs outlasted the CLI's 3 s timeout)."""
+import json
 import os
 import signal
+import sqlite3
 import threading
 import time
 import unittest
@@ -50,6 +54,36 @@ class Pause(unittest.TestCase):
 
 
 class Bounded(unittest.TestCase):
+    def test_ten_thousand_streams_and_five_hundred_runs(self):
+        with Cluster("bounded") as c:
+            c.start_controller()
+            c.cli("limits", "show")
+            c.controller.stop()
+            # Rows written straight into the database: adding 10,000 streams
+            # through the CLI would take minutes and test nothing more.
+            db = sqlite3.connect(c.db)
+            spec = json.dumps({"inputs": ["testsrc2"], "input_format": "lavfi", "outputs": ["null"]})
+            db.executemany("INSERT INTO streams (name, owner, spec, created_at_ms, updated_at_ms) VALUES (?,?,?,?,?)",
+                           [(f"s{i:05d}", "bulk", spec, 1, 1) for i in range(10000)])
+            db.executemany("INSERT INTO runs (stream_id, attempt, agent, requested_at_ms, reason, stderr_tail) "
+                           "VALUES (1, ?, 'gone', 1, 'exited', ?)",
+                           [(a, json.dumps(["x" * 900] * 20)) for a in range(1, 501)])
+            db.commit()
+            db.close()
+            c.start_controller()
+            streams = c.streams()
+            self.assertEqual(len(streams), 10000)
+            self.assertEqual(len({s["id"] for s in streams}), 10000)
+            table = c.cli("stream", "ls", json_out=False).stdout
+            self.assertEqual(len(table.strip().splitlines()), 10001)
+            show = c.stream("s00000")
+            self.assertEqual(show["runs_total"], 500)
+            self.assertEqual([r["attempt"] for r in show["runs"]], list(range(481, 501)))
+            text = c.cli("stream", "show", "s00000", json_out=False).stdout
+            self.assertIn("the latest 20 of 500 runs", text)
+            more = c.cli("stream", "show", "s00000", "--runs", "200")
+            self.assertEqual(len(more["runs"]), 200)
+
     def test_a_client_that_never_reads_costs_bounded_memory_and_is_answered(self):
         with Cluster("unread") as c:
             ctl = c.start_controller()

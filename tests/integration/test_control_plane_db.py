@@ -1,11 +1,10 @@
-"""The control plane's database and its big answers: a second controller on the
-same database, a lost or full database, ten thousand streams, pipelined
-requests. The regression tests of failures seen on the first wave that judge
-no time, so they run beside other tests (test_control_plane.py has the ones
-that do: a paused controller, agents, a client that never reads)."""
-import json
+"""The control plane's database and its pipelined requests: a second
+controller on the same database, a lost or full database, 1,500 requests
+sent before any answer is read. Regression tests of failures seen on the first
+wave that judge no time, so they run beside other tests (test_control_plane.py
+has the ones that do: a paused controller, agents, ten thousand streams
+answered within the CLI's timeout, a client that never reads)."""
 import os
-import sqlite3
 import subprocess
 import time
 import unittest
@@ -90,36 +89,6 @@ class Database(unittest.TestCase):
 
 
 class Bounded(unittest.TestCase):
-    def test_ten_thousand_streams_and_five_hundred_runs(self):
-        with Cluster("bounded") as c:
-            c.start_controller()
-            c.cli("limits", "show")
-            c.controller.stop()
-            # Rows written straight into the database: adding 10,000 streams
-            # through the CLI would take minutes and test nothing more.
-            db = sqlite3.connect(c.db)
-            spec = json.dumps({"inputs": ["testsrc2"], "input_format": "lavfi", "outputs": ["null"]})
-            db.executemany("INSERT INTO streams (name, owner, spec, created_at_ms, updated_at_ms) VALUES (?,?,?,?,?)",
-                           [(f"s{i:05d}", "bulk", spec, 1, 1) for i in range(10000)])
-            db.executemany("INSERT INTO runs (stream_id, attempt, agent, requested_at_ms, reason, stderr_tail) "
-                           "VALUES (1, ?, 'gone', 1, 'exited', ?)",
-                           [(a, json.dumps(["x" * 900] * 20)) for a in range(1, 501)])
-            db.commit()
-            db.close()
-            c.start_controller()
-            streams = c.streams()
-            self.assertEqual(len(streams), 10000)
-            self.assertEqual(len({s["id"] for s in streams}), 10000)
-            table = c.cli("stream", "ls", json_out=False).stdout
-            self.assertEqual(len(table.strip().splitlines()), 10001)
-            show = c.stream("s00000")
-            self.assertEqual(show["runs_total"], 500)
-            self.assertEqual([r["attempt"] for r in show["runs"]], list(range(481, 501)))
-            text = c.cli("stream", "show", "s00000", json_out=False).stdout
-            self.assertIn("the latest 20 of 500 runs", text)
-            more = c.cli("stream", "show", "s00000", "--runs", "200")
-            self.assertEqual(len(more["runs"]), 200)
-
     def test_pipelined_requests_are_each_answered(self):
         with Cluster("pipeline") as c:
             c.start_controller()
