@@ -12,7 +12,7 @@ DEB_PACKAGES := build-essential cmake pkg-config \
   zsh man-db systemd adduser
 
 .PHONY: all deps build test unit chaos leaks demo bench clean fuzz-deps fuzz-build fuzz-build-only fuzz \
-  package package-only
+  package package-only asan-packages
 
 all: build
 
@@ -54,32 +54,40 @@ build: deps
 	mkdir -p build/bin
 	cp build/release/bin/ffleet-controller build/release/bin/ffleet-agent build/release/bin/ffleet build/bin/
 
-# Unit and integration tests against an AddressSanitizer + UBSan build.
-# The fuzz targets are built at the lowest CPU priority while the ASan build
-# and the tests run (the integration tests mostly wait on processes and
-# clocks), so the short fuzz pass at the end costs little more than its run.
-# The package test installs, runs and purges .debs that CPack makes from the
-# ASan build (build/asan/packages: the same packaging as `make package`, whose
-# release build would double the build time of `make test`).
+# Unit and integration tests against an AddressSanitizer + UBSan build (a
+# unity build: CMakePresets.json). Two things run beside them at the lowest CPU
+# priority, as the integration tests mostly wait on processes and clocks: the
+# fuzz targets' build (from the start) and, once the ASan build is done, the
+# .debs CPack makes from it (build/asan/packages: the same packaging as `make
+# package`, whose release build would double the build time of `make test`),
+# which the package test then installs, runs and purges. The unit tests run
+# in one process (`ctest -L unit` runs one process per test: 40 s instead of
+# 5). A short fuzz pass ends it. docs/development.md says where the time goes.
 test:
 	$(call install_missing,$(DEB_PACKAGES) $(FUZZ_DEB_PACKAGES))
 	@systemctl disable --now nginx >/dev/null 2>&1 || true
 	@systemctl disable --now prometheus >/dev/null 2>&1 || true
 	mkdir -p build
-	rm -f build/fuzz-build.rc
+	rm -f build/fuzz-build.rc build/asan-packages.rc
 	( nice -n 19 $(MAKE) --no-print-directory fuzz-build-only > build/fuzz-build.log 2>&1; echo $$? > build/fuzz-build.rc ) & \
 	  cmake --preset asan >/dev/null && \
 	  cmake --build --preset asan -j$(JOBS) && \
-	  ctest --test-dir build/asan -L unit -j$(JOBS) --output-on-failure && \
+	  { ( nice -n 19 $(MAKE) --no-print-directory asan-packages > build/asan-packages.log 2>&1; \
+	      echo $$? > build/asan-packages.rc ) & } && \
+	  (cd build/asan/tests && ../bin/ffleet_unit_tests --gtest_brief=1) && \
 	  ctest --test-dir build/asan -L integration -LE packages -j2 --output-on-failure; \
 	  rc=$$?; wait; exit $$rc
 	@if [ "$$(cat build/fuzz-build.rc)" != 0 ]; then tail -40 build/fuzz-build.log; echo "make: the fuzz build failed" >&2; exit 1; fi
+	@if [ "$$(cat build/asan-packages.rc)" != 0 ]; then tail -40 build/asan-packages.log; echo "make: cpack failed" >&2; exit 1; fi
 	@# The packages installed, run and purged (tests/integration/test_packages.py).
-	rm -rf build/asan/packages
-	cd build/asan && cpack -G DEB -B $(CURDIR)/build/asan/packages >/dev/null
 	FFLEET_PACKAGE_DIR=$(CURDIR)/build/asan/packages ctest --test-dir build/asan -L packages --output-on-failure
 	@# A short pass of every fuzz target.
 	tests/fuzz/run.sh -b build/fuzz -t $(FUZZ_TEST_SECONDS) -j $(FUZZ_JOBS)
+
+# .debs of the ASan build, for the package test of `make test`.
+asan-packages:
+	rm -rf build/asan/packages
+	cd build/asan && cpack -G DEB -B $(CURDIR)/build/asan/packages >/dev/null
 
 unit: deps
 	cmake --preset asan >/dev/null

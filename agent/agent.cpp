@@ -23,7 +23,7 @@
 namespace ffleet::agent {
 namespace {
 
-auto logger() {
+auto agent_log() {
   static auto l = log::get("agent");
   return l;
 }
@@ -54,7 +54,7 @@ Status prepare_work_dir(const std::string& dir) {
     }
   }
   ::closedir(d);
-  if (removed > 0) logger()->info("orphans_removed dir={} files={}", dir, removed);
+  if (removed > 0) agent_log()->info("orphans_removed dir={} files={}", dir, removed);
   return Status::ok();
 }
 
@@ -86,10 +86,10 @@ Status Agent::init() {
     auto ctl = curve::load_public(opts_.controller_key);
     if (!ctl) return Status::error("--controller-key: " + ctl.error());
     keys = link::LinkKeys{*own, *ctl};
-    logger()->info("keys=curve public_key={} controller_key={}", curve::fingerprint(own->public_z85),
+    agent_log()->info("keys=curve public_key={} controller_key={}", curve::fingerprint(own->public_z85),
                    curve::fingerprint(*ctl));
   } else if (!curve::loopback_endpoint(opts_.controller)) {
-    logger()->warn("keys=none controller={}: the link is neither encrypted nor authenticated; give --key and "
+    agent_log()->warn("keys=none controller={}: the link is neither encrypted nor authenticated; give --key and "
                    "--controller-key (docs/security.md)",
                    opts_.controller);
   }
@@ -104,13 +104,13 @@ Status Agent::init() {
   if (Status s = prepare_work_dir(opts_.work_dir); !s) return s;
   if (Status s = metrics_.start(opts_.metrics); !s) return s;  // before the slow encoder detection: fail fast
   // ffmpeg's command line holds the stream's URLs, keys included.
-  if (const std::string w = host::hidepid_warning(); !w.empty()) logger()->warn("proc_not_hidden why=\"{}\"", w);
+  if (const std::string w = host::hidepid_warning(); !w.empty()) agent_log()->warn("proc_not_hidden why=\"{}\"", w);
   auto policy = resolve_policy(opts_);
   if (!policy) return policy.status();
   auto work = resolve_roots({opts_.work_dir}, "--work-dir");
   if (!work) return work.status();
   policy_ = *policy;
-  logger()->info("confinement media_roots={} output_roots={} protocols={}", fmt::join(policy_.media_roots, ":"),
+  agent_log()->info("confinement media_roots={} output_roots={} protocols={}", fmt::join(policy_.media_roots, ":"),
                  fmt::join(policy_.output_roots, ":"), fmt::join(policy_.protocols, ","));
 
   // Before the loop: nothing waits on us yet, and the deadlines bound it.
@@ -119,12 +119,12 @@ Status Agent::init() {
   if (!det) {
     // A stand-in ffmpeg (tests) or a broken one: run with no encoders, so
     // only copy-mode streams can be placed here; say so loudly.
-    logger()->warn("encoder_detection_failed error=\"{}\"", det.error());
+    agent_log()->warn("encoder_detection_failed error=\"{}\"", det.error());
   } else {
     detection_ = *det;
     log_detection(detection_);
   }
-  logger()->info("encoders_detected usable={} ms={}", fmt::join(detection_.usable(), ","), clock::steady_ms() - t0);
+  agent_log()->info("encoders_detected usable={} ms={}", fmt::join(detection_.usable(), ","), clock::steady_ms() - t0);
 
   runner::RunConfig rc;
   rc.ffmpeg = opts_.ffmpeg;
@@ -172,15 +172,15 @@ encoders::Deadlines Agent::detect_deadlines() const {
 
 void Agent::log_detection(const encoders::Detection& d) const {
   for (const auto& c : d.candidates)
-    if (c.listed) logger()->info("encoder name={} usable={} why=\"{}\"", c.name, c.works, c.why);
+    if (c.listed) agent_log()->info("encoder name={} usable={} why=\"{}\"", c.name, c.works, c.why);
 }
 
 void Agent::start_redetect(const char* by, std::int64_t now) {
   if (redetect_) {
-    logger()->info("redetect_requested by={} action=none why=already_running", by);
+    agent_log()->info("redetect_requested by={} action=none why=already_running", by);
     return;
   }
-  logger()->info("redetect_requested by={}", by);
+  agent_log()->info("redetect_requested by={}", by);
   const std::string prefix = opts_.work_dir + "/.detect-" + std::to_string(::getpid()) + "-";
   redetect_ = std::make_unique<encoders::Detector>(opts_.ffmpeg, prefix, detect_deadlines());
   redetect_->start(now);
@@ -194,7 +194,7 @@ void Agent::poll_redetect(std::int64_t now) {
   auto det = redetect_->result();
   redetect_.reset();
   if (!det) {
-    logger()->warn("redetect_failed error=\"{}\" action=keep_previous usable={} ms={}", det.error(),
+    agent_log()->warn("redetect_failed error=\"{}\" action=keep_previous usable={} ms={}", det.error(),
                    fmt::join(detection_.usable(), ","), ms);
     return;
   }
@@ -202,10 +202,10 @@ void Agent::poll_redetect(std::int64_t now) {
   for (const auto& c : det->candidates)
     if (c.timed_out) late.push_back(c.name);
   if (!late.empty())
-    logger()->warn("redetect_timed_out encoders={} action=keep_previous_verdicts", fmt::join(late, ","));
+    agent_log()->warn("redetect_timed_out encoders={} action=keep_previous_verdicts", fmt::join(late, ","));
   detection_ = encoders::keep_previous_when_timed_out(std::move(*det), detection_);
   log_detection(detection_);
-  logger()->info("encoders_detected usable={} ms={}", fmt::join(detection_.usable(), ","), ms);
+  agent_log()->info("encoders_detected usable={} ms={}", fmt::join(detection_.usable(), ","), ms);
   runner_->set_encoders(detection_.usable());
   // A fresh Register carries the new list; the controller reconciles as usual.
   link_->reregister();
@@ -238,12 +238,12 @@ void Agent::log_state_counts() {
   if (counts == last_counts_) return;
   last_counts_ = counts;
   // Per-stream state the agent holds; leak tests read this line.
-  logger()->debug("state_counts runs={} outbox={}", counts.first, counts.second);
+  agent_log()->debug("state_counts runs={} outbox={}", counts.first, counts.second);
 }
 
 void Agent::send_heartbeat() {
   // The worst lag since the last heartbeat: the heartbeat is what it delays.
-  if (const auto worst = lag_.take_worst(); worst > 0) logger()->debug("loop_lag_worst ms={}", worst);
+  if (const auto worst = lag_.take_worst(); worst > 0) agent_log()->debug("loop_lag_worst ms={}", worst);
   proto::Heartbeat hb;
   hb.host = host_stats_;
   hb.runs = runner_->reports();
@@ -265,7 +265,7 @@ void Agent::sample(std::int64_t now) {
 
 void Agent::begin_drain(std::int64_t now, bool exit_after) {
   exit_when_drained_ = exit_when_drained_ || exit_after;
-  if (!draining_) logger()->info("drain_started streams={} exit_after={}", runner_->size(), exit_after);
+  if (!draining_) agent_log()->info("drain_started streams={} exit_after={}", runner_->size(), exit_after);
   draining_ = true;
   if (exit_after) runner_->stop_all("drained", now);
   if (exit_after) notify_.stopping(service_status());
@@ -274,7 +274,7 @@ void Agent::begin_drain(std::int64_t now, bool exit_after) {
 
 void Agent::on_signal(int sig, std::int64_t now) {
   if (sig == SIGHUP) {
-    logger()->info("signal_received signal=SIGHUP action=reload_config,redetect_encoders");
+    agent_log()->info("signal_received signal=SIGHUP action=reload_config,redetect_encoders");
     reload_config();
     start_redetect("SIGHUP", now);
   } else if (sig == SIGCHLD) {
@@ -282,10 +282,10 @@ void Agent::on_signal(int sig, std::int64_t now) {
   } else if (sig == SIGTERM || sig == SIGINT) {
     ++term_signals_;
     if (term_signals_ == 1) {
-      logger()->info("signal_received signal={} action=drain", strsignal(sig));
+      agent_log()->info("signal_received signal={} action=drain", strsignal(sig));
       begin_drain(now, true);
     } else {
-      logger()->warn("signal_received signal={} action=kill_remaining streams={}", strsignal(sig), runner_->size());
+      agent_log()->warn("signal_received signal={} action=kill_remaining streams={}", strsignal(sig), runner_->size());
       runner_->kill_all();
     }
   }
@@ -317,16 +317,16 @@ void Agent::one_turn(std::vector<zmq::pollitem_t>& items) {
   const std::int64_t woke = now;
   metrics_.loop_lag_ms(woke - wake_at);
   if (lag_.note(woke - wake_at, woke))
-    logger()->warn("loop_lag ms={} where=wake suppressed={}", woke - wake_at, lag_.take_suppressed());
+    agent_log()->warn("loop_lag ms={} where=wake suppressed={}", woke - wake_at, lag_.take_suppressed());
   runner_->on_poll(items, 2, now);
   if (items[1].revents & ZMQ_POLLIN)
     for (int sig : signals::drain()) on_signal(sig, now);
   while (auto frames = zio::try_recv(link_->socket())) {
     auto parsed = wire::parse(std::move(*frames), false);
     if (auto* fe = std::get_if<wire::FrameError>(&parsed)) {
-      logger()->warn("message_dropped from=controller error=\"{}\"", text::for_people(fe->message));
+      agent_log()->warn("message_dropped from=controller error=\"{}\"", text::for_people(fe->message));
       if (fe->code == proto::err::kVersion) {
-        logger()->error("protocol_mismatch error=\"{}\"", text::for_people(fe->message));
+        agent_log()->error("protocol_mismatch error=\"{}\"", text::for_people(fe->message));
         exit_code_ = kExitVersion;
       }
       continue;
@@ -349,7 +349,7 @@ void Agent::one_turn(std::vector<zmq::pollitem_t>& items) {
   const std::int64_t done = clock::steady_ms();
   notify_.tick(done, [this] { return service_status(); });
   if (lag_.note(done - woke, done))
-    logger()->warn("loop_lag ms={} where=turn suppressed={}", done - woke, lag_.take_suppressed());
+    agent_log()->warn("loop_lag ms={} where=turn suppressed={}", done - woke, lag_.take_suppressed());
 }
 
 void Agent::check_lease(std::int64_t now) {
@@ -360,7 +360,7 @@ void Agent::check_lease(std::int64_t now) {
     if (!lease_expired_) {
       lease_expired_ = true;
       const int n = runner_->stop_fenced(now);
-      logger()->warn("lease_expired silent_ms={} fenced_streams_stopped={}", link_->silent_ms(now), n);
+      agent_log()->warn("lease_expired silent_ms={} fenced_streams_stopped={}", link_->silent_ms(now), n);
     }
   } else {
     lease_expired_ = false;
@@ -371,14 +371,14 @@ void Agent::check_drained(std::int64_t now) {
   if (!exit_when_drained_ || runner_->size() != 0) return;
   if (drained_at_ < 0) {
     drained_at_ = now;
-    logger()->info("drain_done pending_reports={}", link_->outbox_size());
+    agent_log()->info("drain_done pending_reports={}", link_->outbox_size());
   }
   if (link_->outbox_size() == 0 || now - drained_at_ > kFlushAfterDrainMs) exit_code_ = kExitOk;
 }
 
 int Agent::run() {
   signals::install({SIGTERM, SIGINT, SIGCHLD, SIGHUP});
-  logger()->info("agent_started name={} instance={} controller={} work_dir={} max_streams={} ffmpeg={}", opts_.name,
+  agent_log()->info("agent_started name={} instance={} controller={} work_dir={} max_streams={} ffmpeg={}", opts_.name,
                  instance_, opts_.controller, opts_.work_dir, opts_.max_streams, opts_.ffmpeg);
   sample(clock::steady_ms());
   notify_.ready(service_status(), clock::steady_ms());  // encoders detected, the link connecting
@@ -387,7 +387,7 @@ int Agent::run() {
   // A re-detection still running dies with its Detector: no child is left.
   redetect_.reset();
   runner::reap_abandoned();
-  logger()->info("agent_exit code={} unacknowledged_reports={}", exit_code_, link_->outbox_size());
+  agent_log()->info("agent_exit code={} unacknowledged_reports={}", exit_code_, link_->outbox_size());
   return exit_code_;
 }
 

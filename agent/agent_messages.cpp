@@ -9,7 +9,7 @@
 
 namespace ffleet::agent {
 namespace {
-auto logger() {
+auto messages_log() {
   static auto l = log::get("agent");
   return l;
 }
@@ -32,7 +32,7 @@ void Agent::on_message(const wire::Envelope& env, std::int64_t now) {
   using proto::MsgType;
   link_->heard(now);
   auto bad = [&](const std::string& e) {
-    logger()->warn("message_dropped from=controller error=\"{}\"", text::for_people(e));
+    messages_log()->warn("message_dropped from=controller error=\"{}\"", text::for_people(e));
   };
   switch (env.type()) {
     case MsgType::Registered: {
@@ -87,9 +87,9 @@ void Agent::on_message(const wire::Envelope& env, std::int64_t now) {
       if (!m) return bad(m.error());
       return on_error(*m, now);
     }
-    case MsgType::Unsupported: logger()->warn("controller_unsupported_message"); return;
+    case MsgType::Unsupported: messages_log()->warn("controller_unsupported_message"); return;
     default: {
-      logger()->warn("message_dropped from=controller type={} error=\"unknown type\"", env.header.type);
+      messages_log()->warn("message_dropped from=controller type={} error=\"unknown type\"", env.header.type);
       proto::Unsupported u;
       u.type = env.header.type;
       link_->send(u, env.header.msg_id);
@@ -117,7 +117,7 @@ void Agent::on_agent_control(const proto::AgentControl& m, std::int64_t now) {
     begin_drain(now, false);
   } else if (m.action == "resume" && !exit_when_drained_) {
     draining_ = false;
-    logger()->info("drain_cancelled");
+    messages_log()->info("drain_cancelled");
     send_heartbeat();
   } else if (m.action == "detect") {
     start_redetect("controller", now);
@@ -127,13 +127,13 @@ void Agent::on_agent_control(const proto::AgentControl& m, std::int64_t now) {
 void Agent::on_error(const proto::ErrorMsg& m, std::int64_t now) {
   const std::string message = text::for_people(m.message);
   if (m.code == proto::err::kNotRegistered) {
-    logger()->info("controller_forgot_us action=reregister");
+    messages_log()->info("controller_forgot_us action=reregister");
     link_->reregister();
   } else if (m.code == proto::err::kDuplicateName) {
     // Another live process holds our name. Keep asking, slowly: when it goes
     // away, this one takes over. Said once per distinct refusal (numbers aside).
     if (refusal_key(message) != last_refusal_)
-      logger()->error("register_refused error=\"{}\" name={} instance={} action=retry_every_ms={}", message,
+      messages_log()->error("register_refused error=\"{}\" name={} instance={} action=retry_every_ms={}", message,
                       opts_.name, instance_, link_->timing().refused_retry_ms);
     last_refusal_ = refusal_key(message);
     link_->refused(now);
@@ -142,16 +142,16 @@ void Agent::on_error(const proto::ErrorMsg& m, std::int64_t now) {
     // we run (the controller moves it elsewhere) and ask again slowly, in
     // case an admin allows us again.
     if (refusal_key(message) != last_refusal_)
-      logger()->error("controller_denied error=\"{}\" name={} action=stop_runs_and_retry_every_ms={}", message,
+      messages_log()->error("controller_denied error=\"{}\" name={} action=stop_runs_and_retry_every_ms={}", message,
                       opts_.name, link_->timing().refused_retry_ms);
     last_refusal_ = refusal_key(message);
     runner_->stop_all("revoked", now);
     link_->refused(now);
   } else if (m.code == proto::err::kVersion) {
-    logger()->error("controller_refused_version error=\"{}\"", message);
+    messages_log()->error("controller_refused_version error=\"{}\"", message);
     exit_code_ = kExitVersion;
   } else {
-    logger()->warn("controller_error code={} error=\"{}\"", text::for_people(m.code), message);
+    messages_log()->warn("controller_error code={} error=\"{}\"", text::for_people(m.code), message);
   }
 }
 

@@ -13,7 +13,7 @@ namespace {
 using metrics::Def;
 using metrics::Type;
 
-auto logger() {
+auto metrics_log() {
   static auto l = log::get("agent.metrics");
   return l;
 }
@@ -96,10 +96,10 @@ Status AgentMetrics::start(const std::string& addr) {
   if (!s) return s.status();
   server_ = std::move(*s);
   if (!metrics::is_loopback(metrics::parse_address(addr)->host))
-    logger()->warn("metrics_unprotected listen={} why=\"metrics have no authentication: keep them on loopback or a "
+    metrics_log()->warn("metrics_unprotected listen={} why=\"metrics have no authentication: keep them on loopback or a "
                    "private network\"",
                    server_->endpoint());
-  logger()->info("metrics_listening listen={} path=/metrics", server_->endpoint());
+  metrics_log()->info("metrics_listening listen={} path=/metrics", server_->endpoint());
   return Status::ok();
 }
 
@@ -144,7 +144,7 @@ void AgentMetrics::collect(std::int64_t now_wall, const runner::Runner& runs, co
                                  : 0.0);
     if (r.progress >= 0) reg_.set("ffleet_agent_stream_progress_ratio", l, r.progress / 100.0);
     if (r.eta_s >= 0) reg_.set("ffleet_agent_stream_eta_seconds", l, r.eta_s);
-    if (const auto v = encoders::vendor_of(r.encoder); !v.empty()) ++used[v];
+    if (const auto v = ffleet::encoders::vendor_of(r.encoder); !v.empty()) ++used[v];
   }
   reg_.set("ffleet_agent_streams", static_cast<double>(runs.size()));
   reg_.set("ffleet_agent_connected", state.connected ? 1 : 0);
@@ -158,7 +158,7 @@ void AgentMetrics::collect(std::int64_t now_wall, const runner::Runner& runs, co
   reg_.clear("ffleet_agent_encoder_sessions_free");
   std::map<std::string, int> vendors;
   for (const auto& e : runs.config().host.encoders)
-    if (const auto v = encoders::vendor_of(e); !v.empty()) vendors[v] = 0;
+    if (const auto v = ffleet::encoders::vendor_of(e); !v.empty()) vendors[v] = 0;
   for (auto& [vendor, limit] : vendors) {
     const auto it = runs.config().session_limits.find(vendor);
     limit = it == runs.config().session_limits.end() ? 0 : it->second;

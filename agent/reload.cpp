@@ -10,7 +10,7 @@
 
 namespace ffleet::agent {
 namespace {
-auto logger() {
+auto reload_log() {
   static auto l = log::get("agent");
   return l;
 }
@@ -33,7 +33,7 @@ void Agent::reload_config() {
   if (!reparse_) return;
   ParseOutcome parsed = reparse_();
   auto failed = [](const std::string& why) {
-    logger()->error("config_reload_failed error=\"{}\" action=keep_running_config", why);
+    reload_log()->error("config_reload_failed error=\"{}\" action=keep_running_config", why);
   };
   if (parsed.exit_now) return failed(parsed.message);
   Options next = std::move(parsed.options);
@@ -41,7 +41,7 @@ void Agent::reload_config() {
   if (next.ffmpeg == configured_ffmpeg_) next.ffmpeg = opts_.ffmpeg;
   const auto changes = settings::diff(settings_table(opts_), settings_table(next));
   if (changes.empty()) {
-    logger()->info("config_reloaded file={} changed=0 needs_restart=0",
+    reload_log()->info("config_reloaded file={} changed=0 needs_restart=0",
                    opts_.config_file.empty() ? "none" : opts_.config_file);
     return;
   }
@@ -58,7 +58,7 @@ void Agent::reload_config() {
   runner_->reconfigure(with_settings(runner_->config()));
   // The controller places by what Register said: capacity, roots, sessions.
   if (live > 0) link_->reregister();
-  logger()->info("config_reloaded file={} changed={} needs_restart={} media_roots={} output_roots={} protocols={}",
+  reload_log()->info("config_reloaded file={} changed={} needs_restart={} media_roots={} output_roots={} protocols={}",
                  opts_.config_file.empty() ? "none" : opts_.config_file, live, waiting,
                  fmt::join(policy_.media_roots, ":"), fmt::join(policy_.output_roots, ":"),
                  fmt::join(policy_.protocols, ","));

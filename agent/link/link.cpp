@@ -10,7 +10,7 @@
 
 namespace ffleet::agent::link {
 namespace {
-auto logger() {
+auto link_log() {
   static auto l = log::get("agent.link");
   return l;
 }
@@ -57,11 +57,11 @@ Link::Link(zmq::context_t& ctx, std::string endpoint, std::string identity, cons
 std::int64_t Link::now_() { return clock::steady_ms(); }
 
 void Link::send_frames(const std::vector<std::string>& f) {
-  if (Status s = zio::send(socket_, f); !s) logger()->debug("send_failed error=\"{}\"", s.message());
+  if (Status s = zio::send(socket_, f); !s) link_log()->debug("send_failed error=\"{}\"", s.message());
 }
 
 void Link::on_registered(const proto::Registered& r, std::int64_t now_ms) {
-  if (!registered_) logger()->info("registered heartbeat_ms={} lost_after_ms={}", r.heartbeat_ms, r.lost_after_ms);
+  if (!registered_) link_log()->info("registered heartbeat_ms={} lost_after_ms={}", r.heartbeat_ms, r.lost_after_ms);
   registered_ = true;
   refused_ = false;
   if (r.heartbeat_ms > 0) timing_.heartbeat_ms = r.heartbeat_ms;
@@ -77,7 +77,7 @@ void Link::on_registered(const proto::Registered& r, std::int64_t now_ms) {
 
 void Link::tick(std::int64_t now_ms, const std::function<void()>& send_heartbeat) {
   if (registered_ && now_ms - last_heard_ms_ > timing_.lost_after_ms) {
-    logger()->warn("controller_silent silent_ms={} action=reregister", now_ms - last_heard_ms_);
+    link_log()->warn("controller_silent silent_ms={} action=reregister", now_ms - last_heard_ms_);
     registered_ = false;
     next_register_ms_ = now_ms;
   }

@@ -20,7 +20,6 @@
 namespace ffleet::agent::runner {
 namespace {
 
-using confine::quoted;
 using confine::refuse;
 using confine::Rule;
 
@@ -69,17 +68,17 @@ Status check_ref(std::string ref, const std::string& list, const confine::Policy
   // Marked by the readers below: an ffconcat `option` line, or a value with a
   // backslash (ffmpeg unescapes it; we would check another name).
   if (!ref.empty() && ref[0] == '\\')
-    return refuse(Rule::kPlaylist, "playlist " + quoted(list) + " has an entry " + quoted(ref.substr(1)) +
+    return refuse(Rule::kPlaylist, "playlist " + confine::quoted(list) + " has an entry " + confine::quoted(ref.substr(1)) +
                                        " that is not a plain name (an option line, or a backslash)");
   if (ref.rfind("file:", 0) == 0) ref = ref.substr(5);
   else if (has_scheme(ref))
-    return refuse(Rule::kPlaylist, "playlist " + quoted(list) + " names " + quoted(ref) +
+    return refuse(Rule::kPlaylist, "playlist " + confine::quoted(list) + " names " + confine::quoted(ref) +
                                        ": a local playlist or manifest may name only local files");
   if (ref.empty()) return Status::ok();
   auto r = resolve(ref[0] == '/' ? ref : dir_of(list) + "/" + ref);
-  if (!r) return refuse(Rule::kPlaylist, "playlist " + quoted(list) + " names " + quoted(ref) + ": " + r.error());
+  if (!r) return refuse(Rule::kPlaylist, "playlist " + confine::quoted(list) + " names " + confine::quoted(ref) + ": " + r.error());
   if (!confine::under_any(*r, p.media_roots))
-    return refuse(Rule::kPlaylist, "playlist " + quoted(list) + " names " + quoted(ref) +
+    return refuse(Rule::kPlaylist, "playlist " + confine::quoted(list) + " names " + confine::quoted(ref) +
                                        ", which is outside the media roots");
   return check_media_file(*r, "playlist entry", p, depth + 1);
 }
@@ -165,12 +164,12 @@ Status check_media_file(const std::string& resolved, const std::string& label, c
   // anywhere: not taken as local inputs.
   const std::string start = read_head(resolved, 4096);
   if (start.find("<MPD") != std::string::npos || start.find("<CompositionPlaylist") != std::string::npos)
-    return refuse(Rule::kPlaylist, label + " " + quoted(resolved) + ": DASH and IMF manifests are not allowed as local inputs");
+    return refuse(Rule::kPlaylist, label + " " + confine::quoted(resolved) + ": DASH and IMF manifests are not allowed as local inputs");
   if (!m3u && !ffconcat) return Status::ok();
-  if (depth >= kMaxDepth) return refuse(Rule::kPlaylist, label + " " + quoted(resolved) + ": playlists nested too deep");
+  if (depth >= kMaxDepth) return refuse(Rule::kPlaylist, label + " " + confine::quoted(resolved) + ": playlists nested too deep");
   const std::string text = read_head(resolved, kMaxListBytes + 1);
   if (text.size() > kMaxListBytes)
-    return refuse(Rule::kPlaylist, label + " " + quoted(resolved) + ": a playlist over 1 MiB is not read");
+    return refuse(Rule::kPlaylist, label + " " + confine::quoted(resolved) + ": a playlist over 1 MiB is not read");
   for (const auto& ref : m3u ? manifest_refs(text) : concat_refs(text))
     if (Status st = check_ref(ref, resolved, p, depth); !st) return st;
   return Status::ok();
@@ -203,18 +202,18 @@ Result<std::string> check_output(const std::string& out, std::size_t i, const co
                                  const std::string& work_dir) {
   const std::string label = "--output #" + std::to_string(i + 1);
   auto r = resolve(out[0] == '/' ? out : work_dir + "/" + out);
-  if (!r) return refuse(Rule::kOutputRoots, label + " " + quoted(out) + ": " + r.error());
+  if (!r) return refuse(Rule::kOutputRoots, label + " " + confine::quoted(out) + ": " + r.error());
   if (!confine::under_any(*r, p.output_roots))
-    return refuse(Rule::kOutputRoots, label + " " + quoted(out) + " resolves to " + quoted(*r) +
+    return refuse(Rule::kOutputRoots, label + " " + confine::quoted(out) + " resolves to " + confine::quoted(*r) +
                                           ", outside the output roots");
   if (confine::under(*r, work_dir))
-    return refuse(Rule::kOutputRoots, label + " " + quoted(out) + " is in the agent's work dir");
+    return refuse(Rule::kOutputRoots, label + " " + confine::quoted(out) + " is in the agent's work dir");
   const std::string* root = root_of(*r, p.output_roots);
   if (root && confine::under(*r, (*root == "/" ? "" : *root) + "/" + kOwnersDir))
-    return refuse(Rule::kOutputRoots, label + " " + quoted(out) + " is in the agent's owner records");
+    return refuse(Rule::kOutputRoots, label + " " + confine::quoted(out) + " is in the agent's owner records");
   struct stat st{};
   if (::lstat(r->c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    return refuse(Rule::kOutputRoots, label + " " + quoted(out) + " exists and is not a regular file");
+    return refuse(Rule::kOutputRoots, label + " " + confine::quoted(out) + " exists and is not a regular file");
   return r;
 }
 
@@ -257,9 +256,9 @@ Result<HostCheck> check_on_host(const proto::StreamSpec& spec, const confine::Po
     }
     const std::string label = "--input #" + std::to_string(i + 1);
     auto r = resolve(l->path[0] == '/' ? l->path : work_dir + "/" + l->path);
-    if (!r) return refuse(Rule::kMediaRoots, label + " " + quoted(spec.inputs[i]) + ": " + r.error());
+    if (!r) return refuse(Rule::kMediaRoots, label + " " + confine::quoted(spec.inputs[i]) + ": " + r.error());
     if (!confine::under_any(*r, p.media_roots))
-      return refuse(Rule::kMediaRoots, label + " " + quoted(spec.inputs[i]) + " resolves to " + quoted(*r) +
+      return refuse(Rule::kMediaRoots, label + " " + confine::quoted(spec.inputs[i]) + " resolves to " + confine::quoted(*r) +
                                            ", outside the media roots");
     if (Status st = check_media_file(*r, label, p, 0); !st) return st;
     hc.inputs.push_back(*r);
@@ -277,7 +276,7 @@ Result<HostCheck> check_on_host(const proto::StreamSpec& spec, const confine::Po
       const std::string* root = root_of(*r, p.output_roots);
       const bool ours = root && read_head(owner_record(*root, *r), 8192) == owner_text(store_id, stream_id, *r);
       if (!ours)
-        return refuse(Rule::kOverwrite, "--output #" + std::to_string(i + 1) + " " + quoted(spec.outputs[i]) +
+        return refuse(Rule::kOverwrite, "--output #" + std::to_string(i + 1) + " " + confine::quoted(spec.outputs[i]) +
                                             " exists and this stream did not write it; add --overwrite to replace it");
     }
     hc.outputs.push_back(*r);

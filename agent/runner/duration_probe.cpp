@@ -7,7 +7,7 @@
 
 namespace ffleet::agent::runner {
 namespace {
-auto logger() {
+auto duration_probe_log() {
   static auto l = log::get("agent.runner");
   return l;
 }
@@ -65,7 +65,7 @@ void DurationProbe::finish() {
   done_ = true;
   while (found_.size() < spec_.inputs.size()) found_.push_back(std::nullopt);
   total_ms_ = ffmpeg::total_duration_ms(spec_, found_);
-  logger()->debug("input_duration total_ms={} inputs={}", total_ms_, spec_.inputs.size());
+  duration_probe_log()->debug("input_duration total_ms={} inputs={}", total_ms_, spec_.inputs.size());
 }
 
 }  // namespace ffleet::agent::runner

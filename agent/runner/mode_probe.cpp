@@ -6,7 +6,7 @@
 
 namespace ffleet::agent::runner {
 namespace {
-auto logger() {
+auto mode_probe_log() {
   static auto l = log::get("agent.runner");
   return l;
 }
@@ -28,12 +28,12 @@ void ModeProbe::start(const std::string& ffprobe, const std::string& work_dir, s
       work_dir + "/.probe-" + std::to_string(cmd_.stream_id) + "-" + std::to_string(cmd_.attempt);
   auto c = WatchedChild::start(ffprobe, ffmpeg::probe_args(cmd_.spec.inputs.front()), out, now_ms + kDeadlineMs);
   if (!c) {
-    logger()->warn("probe_failed stream={} run={} error=\"{}\" action=transcode", cmd_.stream_id, cmd_.attempt,
+    mode_probe_log()->warn("probe_failed stream={} run={} error=\"{}\" action=transcode", cmd_.stream_id, cmd_.attempt,
                    text::for_people(c.error()));
     return decide(false, "ffprobe could not start");
   }
   child_ = std::move(c.value());
-  logger()->debug("probe_started stream={} run={} pid={} deadline_ms={}", cmd_.stream_id, cmd_.attempt,
+  mode_probe_log()->debug("probe_started stream={} run={} pid={} deadline_ms={}", cmd_.stream_id, cmd_.attempt,
                   child_->pid(), kDeadlineMs);
 }
 
@@ -44,7 +44,7 @@ bool ModeProbe::poll(std::int64_t now_ms) {
   if (child_->timed_out()) error = "ffprobe timed out after " + std::to_string(kDeadlineMs) + " ms";
   else if (child_->exit_code() != 0) error = "ffprobe could not read the input";
   if (!error.empty()) {
-    logger()->warn("probe_failed stream={} run={} error=\"{}\" action=transcode", cmd_.stream_id, cmd_.attempt,
+    mode_probe_log()->warn("probe_failed stream={} run={} error=\"{}\" action=transcode", cmd_.stream_id, cmd_.attempt,
                    error);
     child_.reset();  // kills what is left of its group, removes its file
     decide(false, error);
@@ -58,7 +58,7 @@ bool ModeProbe::poll(std::int64_t now_ms) {
 
 void ModeProbe::decide(bool copy, const std::string& why) {
   copy_ = copy;
-  logger()->info("mode_chosen stream={} run={} mode={} why=\"{}\"", cmd_.stream_id, cmd_.attempt,
+  mode_probe_log()->info("mode_chosen stream={} run={} mode={} why=\"{}\"", cmd_.stream_id, cmd_.attempt,
                  copy ? "copy" : "transcode", text::for_people(why));
 }
 

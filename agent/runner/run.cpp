@@ -31,7 +31,7 @@ namespace bp = boost::process;
 namespace ffleet::agent::runner {
 namespace {
 
-auto logger() {
+auto run_log() {
   static auto l = log::get("agent.runner");
   return l;
 }
@@ -154,8 +154,8 @@ Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunCon
 
   std::string shown;
   for (const auto& a : plan->args) shown += " " + redact::for_error(redact::scrub(a, r->secrets_));
-  logger()->info("run_spawned stream={} run={} pid={} encoder={}", r->stream_id_, r->attempt_, r->pid_, r->encoder_);
-  logger()->debug("run_argv stream={} run={} argv={}{}", r->stream_id_, r->attempt_, cfg.ffmpeg, shown);
+  run_log()->info("run_spawned stream={} run={} pid={} encoder={}", r->stream_id_, r->attempt_, r->pid_, r->encoder_);
+  run_log()->debug("run_argv stream={} run={} argv={}{}", r->stream_id_, r->attempt_, cfg.ffmpeg, shown);
   return r;
 }
 
@@ -180,7 +180,7 @@ void Run::request_stop(std::int64_t now_ms, const std::string& reason) {
   if (exited_ || stop_requested_at_ >= 0) return;
   stop_requested_at_ = now_ms;
   stop_reason_ = reason;
-  logger()->info("run_stopping stream={} run={} pid={} reason={}", stream_id_, attempt_, pid_, reason);
+  run_log()->info("run_stopping stream={} run={} pid={} reason={}", stream_id_, attempt_, pid_, reason);
   signal_group(SIGTERM);
 }
 
@@ -188,7 +188,7 @@ void Run::kill_now() {
   if (exited_) return;
   if (stop_requested_at_ < 0) stop_requested_at_ = 0;
   force_killed_ = true;
-  logger()->warn("run_force_kill stream={} run={} pid={} why=second_signal", stream_id_, attempt_, pid_);
+  run_log()->warn("run_force_kill stream={} run={} pid={} why=second_signal", stream_id_, attempt_, pid_);
   signal_group(SIGKILL);
 }
 
@@ -204,7 +204,7 @@ void Run::tick(std::int64_t now_ms) {
   if (stop_requested_at_ < 0) {
     if (now_ms - last_progress_ms_ >= cfg_.stall_ms) {
       stalled_ = true;
-      logger()->warn("run_stalled stream={} run={} pid={} no_progress_ms={}", stream_id_, attempt_, pid_,
+      run_log()->warn("run_stalled stream={} run={} pid={} no_progress_ms={}", stream_id_, attempt_, pid_,
                      now_ms - last_progress_ms_);
       request_stop(now_ms, "stalled");
     }
@@ -216,7 +216,7 @@ void Run::tick(std::int64_t now_ms) {
   }
   if (now_ms >= stop_requested_at_ + cfg_.force_kill_ms) {
     force_killed_ = true;
-    logger()->warn("run_force_kill stream={} run={} pid={} after_ms={}", stream_id_, attempt_, pid_,
+    run_log()->warn("run_force_kill stream={} run={} pid={} after_ms={}", stream_id_, attempt_, pid_,
                    now_ms - stop_requested_at_);
     signal_group(SIGKILL);
   }
@@ -279,7 +279,7 @@ void Run::read_fd(int& fd, bool is_stderr, std::int64_t now_ms) {
 
 void Run::add_stderr_line(std::string line) {
   line = stderr_line_for_people(line, secrets_);
-  logger()->debug("ffmpeg stream={} run={} | {}", stream_id_, attempt_, line);
+  run_log()->debug("ffmpeg stream={} run={} | {}", stream_id_, attempt_, line);
   err_tail_.set_capacity(cfg_.log_lines);
   err_tail_.push(std::move(line));
 }
@@ -311,13 +311,13 @@ void Run::sample(std::int64_t cpu_ticks, std::int64_t rss_bytes, std::int64_t no
   const bool cpu_high = cpu_percent_ > cfg_.warn_cpu_percent;
   const bool mem_high = rss_bytes_ > cfg_.warn_rss_bytes;
   if (cpu_high && !cpu_high_)
-    logger()->warn("resource_warning stream={} run={} pid={} cpu_percent={:.1f} threshold={:.0f}", stream_id_, attempt_,
+    run_log()->warn("resource_warning stream={} run={} pid={} cpu_percent={:.1f} threshold={:.0f}", stream_id_, attempt_,
                    pid_, cpu_percent_, cfg_.warn_cpu_percent);
   if (mem_high && !mem_high_)
-    logger()->warn("resource_warning stream={} run={} pid={} rss_mb={} threshold_mb={}", stream_id_, attempt_, pid_,
+    run_log()->warn("resource_warning stream={} run={} pid={} rss_mb={} threshold_mb={}", stream_id_, attempt_, pid_,
                    rss_bytes_ / (1024 * 1024), cfg_.warn_rss_bytes / (1024 * 1024));
   if ((cpu_high_ && !cpu_high) || (mem_high_ && !mem_high))
-    logger()->info("resource_ok stream={} run={} cpu_percent={:.1f} rss_mb={}", stream_id_, attempt_, cpu_percent_,
+    run_log()->info("resource_ok stream={} run={} cpu_percent={:.1f} rss_mb={}", stream_id_, attempt_, cpu_percent_,
                    rss_bytes_ / (1024 * 1024));
   cpu_high_ = cpu_high;
   mem_high_ = mem_high;

@@ -9,7 +9,7 @@
 
 namespace ffleet::agent::runner {
 namespace {
-auto logger() {
+auto runner_log() {
   static auto l = log::get("agent.runner");
   return l;
 }
@@ -54,14 +54,14 @@ void Runner::start(const proto::StartRun& cmd, std::int64_t now_ms) {
   if (alive >= 0) {
     // Never two runs of one stream here: the controller stops the old attempt
     // first and starts the new one once it has ended.
-    logger()->warn("start_refused stream={} run={} why=attempt_{}_alive", cmd.stream_id, cmd.attempt, alive);
+    runner_log()->warn("start_refused stream={} run={} why=attempt_{}_alive", cmd.stream_id, cmd.attempt, alive);
     on_exited_(ended_without_process(
         cmd, "refused", "attempt " + std::to_string(alive) + " of this stream is still running", now_ms));
     return;
   }
   // Judged before ffprobe opens anything, and again at spawn (Run::spawn).
   if (auto check = check_on_host(cmd.spec, cfg_.host.policy, cfg_.work_dir, cmd.store_id, cmd.stream_id); !check) {
-    logger()->warn("run_refused stream={} run={} why=\"{}\"", cmd.stream_id, cmd.attempt, text::for_people(check.error()));
+    runner_log()->warn("run_refused stream={} run={} why=\"{}\"", cmd.stream_id, cmd.attempt, text::for_people(check.error()));
     on_exited_(ended_without_process(cmd, "spawn_failed", check.error(), now_ms));
     return;
   }
@@ -88,7 +88,7 @@ void Runner::cancel_probe(std::int64_t stream_id, const std::string& reason) {
   if (it == probing_.end()) return;
   const proto::StartRun cmd = it->second->command();
   probing_.erase(it);  // kills ffprobe's group, removes its file
-  logger()->info("run_exited stream={} run={} pid=0 reason={} while=probing", cmd.stream_id, cmd.attempt, reason);
+  runner_log()->info("run_exited stream={} run={} pid=0 reason={} while=probing", cmd.stream_id, cmd.attempt, reason);
   on_exited_(ended_without_process(cmd, reason, "", clock::wall_ms()));
 }
 
@@ -96,7 +96,7 @@ ffmpeg::HostOffer Runner::offer(std::int64_t now_steady) {
   ffmpeg::HostOffer o = cfg_.host;
   for (auto it = unhealthy_until_.begin(); it != unhealthy_until_.end();) {
     if (it->second <= now_steady) {
-      logger()->info("encoder_healthy_again encoder={}", it->first);
+      runner_log()->info("encoder_healthy_again encoder={}", it->first);
       it = unhealthy_until_.erase(it);
       continue;
     }
@@ -116,14 +116,14 @@ void Runner::spawn(const proto::StartRun& cmd, std::int64_t now_ms, const std::s
   cfg.host = offer(clock::steady_ms());
   auto run = Run::spawn(cmd, cfg, now_ms, clock::steady_ms());
   if (!run && run.error().rfind("rule ", 0) == 0) {
-    logger()->warn("run_refused stream={} run={} why=\"{}\"", cmd.stream_id, cmd.attempt, text::for_people(run.error()));
+    runner_log()->warn("run_refused stream={} run={} why=\"{}\"", cmd.stream_id, cmd.attempt, text::for_people(run.error()));
     on_exited_(ended_without_process(cmd, "spawn_failed", run.error(), now_ms));
     return;
   }
   if (!run) {
     // A refusal may quote an input or output: masked before it is logged or sent.
     const std::string error = redact::for_error(redact::scrub(run.error(), secrets_of_spec(cmd.spec)));
-    logger()->error("run_spawn_failed stream={} run={} error=\"{}\"", cmd.stream_id, cmd.attempt,
+    runner_log()->error("run_spawn_failed stream={} run={} error=\"{}\"", cmd.stream_id, cmd.attempt,
                     text::for_people(error));
     on_exited_(ended_without_process(cmd, "spawn_failed", error, now_ms));
     return;
@@ -198,7 +198,7 @@ void Runner::reap(std::int64_t now_ms) {
       again.spec.mode = "transcode";
       again.spec.encoder = "libx264";
       unhealthy_until_[enc] = clock::steady_ms() + cfg_.unhealthy_ms;
-      logger()->warn("encoder_fallback stream={} run={} from={} to=libx264 resting_s={} why=\"{}\"", again.stream_id,
+      runner_log()->warn("encoder_fallback stream={} run={} from={} to=libx264 resting_s={} why=\"{}\"", again.stream_id,
                      again.attempt, enc, cfg_.unhealthy_ms / 1000, why);
       it = runs_.erase(it);
       spawn(again, now_ms, "fell back from " + enc + " to libx264: " + why);
@@ -206,7 +206,7 @@ void Runner::reap(std::int64_t now_ms) {
       continue;
     }
     auto report = it->second->exit_report(now_ms);
-    logger()->info("run_exited stream={} run={} pid={} reason={} exit_code={} signal={}", report.stream_id,
+    runner_log()->info("run_exited stream={} run={} pid={} reason={} exit_code={} signal={}", report.stream_id,
                    report.attempt, it->second->pid(), report.reason, report.exit_code, report.signal);
     it = runs_.erase(it);  // drops the pipes, the playlist and the timers with it
     on_exited_(report);

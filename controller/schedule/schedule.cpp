@@ -12,7 +12,7 @@ namespace {
 constexpr std::int64_t kDayMs = 86'400'000;
 
 // What the user gave, as a refusal may quote it: escaped and short.
-std::string quoted(const std::string& bytes) {
+std::string as_given(const std::string& bytes) {
   constexpr std::size_t kMaxQuoted = 120;
   std::string shown = text::for_people(bytes);
   if (shown.size() > kMaxQuoted) shown = text::truncate_utf8(std::move(shown), kMaxQuoted) + "\xE2\x80\xA6";
@@ -52,7 +52,7 @@ Result<Repeat> parse_repeat(const std::string& text) {
   }
   const std::string prefix = "weekly:";
   if (text.rfind(prefix, 0) != 0)
-    return Result<Repeat>::failure("bad --repeat " + quoted(text) + ": daily or weekly:mon,wed,...");
+    return Result<Repeat>::failure("bad --repeat " + as_given(text) + ": daily or weekly:mon,wed,...");
   r.kind = Repeat::Kind::kWeekly;
   std::istringstream in(text.substr(prefix.size()));
   std::string day;
@@ -60,13 +60,13 @@ Result<Repeat> parse_repeat(const std::string& text) {
   while (std::getline(in, day, ',')) {
     const int i = weekday_index(day);
     if (i < 0)
-      return Result<Repeat>::failure("bad day " + quoted(day) + " in --repeat " + quoted(text) +
+      return Result<Repeat>::failure("bad day " + as_given(day) + " in --repeat " + as_given(text) +
                                      ": mon, tue, wed, thu, fri, sat or sun, e.g. weekly:mon,wed");
     r.days[static_cast<std::size_t>(i)] = true;
     any = true;
   }
   if (!any)
-    return Result<Repeat>::failure("bad --repeat " + quoted(text) + ": name at least one day, e.g. weekly:mon,wed");
+    return Result<Repeat>::failure("bad --repeat " + as_given(text) + ": name at least one day, e.g. weekly:mon,wed");
   return r;
 }
 

@@ -1,12 +1,14 @@
 """The control plane never dies, never stalls and never lies: a paused
-controller, a lost or shared database, a full disk, huge answers, unread
-clients, duplicate agent names, bursts of requests, a restart's grace.
-Each test is the regression test of a failure seen on the first wave."""
+controller, huge answers, unread clients, duplicate agent names, bursts of
+requests, a restart's grace. Each test is the regression test of a failure
+seen on the first wave; these judge time, so they run alone (the database and
+pipelined requests are in test_control_plane_db.py, which runs beside other
+tests; ten thousand streams stay here: beside other tests on a busy machine,
+`stream show` of 500 runs outlasted the CLI's 3 s timeout)."""
 import json
 import os
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 import unittest
@@ -49,81 +51,6 @@ class Pause(unittest.TestCase):
             self.assertEqual(after, before)
             self.assertNotIn("agent_lost", ctl.text())
             self.assertTrue(all(a["state"] == "ready" for a in c.agent_list()))
-
-
-class Database(unittest.TestCase):
-    def test_second_controller_on_the_same_database_is_refused(self):
-        with Cluster("db-lock") as c:
-            c.start_controller()
-            r = subprocess.run([os.path.join(BIN_DIR, "ffleet-controller"), "--listen", "tcp://127.0.0.1:0",
-                                "--db", c.db], capture_output=True, text=True, timeout=30)
-            self.assertEqual(r.returncode, 3)
-            self.assertIn("in use by another ffleet-controller", r.stderr)
-            self.assertTrue(c.controller.alive())
-
-    def test_deleted_database_stops_serving_and_an_empty_one_kills_nothing(self):
-        with Cluster("db-lost") as c:
-            ctl = c.start_controller()
-            c.start_agent("a1")
-            c.wait_agent("a1")
-            c.add_lavfi("keep", "null")
-            c.cli("stream", "start", "keep")
-            run = c.wait_state("keep", "running")
-            os.unlink(c.db)
-            self.assertEqual(ctl.wait(10), 5, "a controller whose database was deleted must stop serving")
-            self.assertIn("store_lost", ctl.text())
-            self.assertTrue(pid_alive(run["pid"]), "losing the controller must not stop a stream")
-            # A new controller on an empty database: the agent reports a run it
-            # never placed. It is neither adopted nor stopped.
-            ctl2 = c.start_controller()
-            agent = wait_until(lambda: next((a for a in c.agent_list() if a["name"] == "a1" and a["unknown_runs"] == 1),
-                                            None), 15, "agent ls to show the unknown run")
-            self.assertEqual(agent["state"], "ready")
-            time.sleep(5)  # a negative check: longer than a lease and two heartbeats
-            self.assertTrue(pid_alive(run["pid"]))
-            self.assertIn("agent_unknown_runs agent=a1 runs=1", ctl2.text())
-            self.assertEqual(c.streams(), [])
-            # The operator decides: this database is right, stop what it does not know.
-            c.cli("agent", "stop-unknown", "a1", json_out=False)
-            wait_until(lambda: not pid_alive(run["pid"]), 15, "the unknown run to stop")
-            wait_until(lambda: c.agent_list()[0]["unknown_runs"] == 0, 10, "no unknown runs left")
-
-    @unittest.skipUnless(os.geteuid() == 0, "needs root to mount a small tmpfs (a full disk)")
-    def test_full_disk_fails_every_command_and_changes_nothing(self):
-        with Cluster("full-disk") as c:
-            mnt = c.path("small")
-            os.mkdir(mnt)
-            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt], check=True)
-            try:
-                c.db = os.path.join(mnt, "ffleet.db")
-                ctl = c.start_controller()
-                c.start_agent("a1")
-                c.wait_agent("a1")
-                c.add_lavfi("s1", "null")
-                c.cli("stream", "start", "s1")
-                run = c.wait_state("s1", "running")
-                filler = os.path.join(mnt, "filler")
-                subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=64k"], capture_output=True)
-                # The WAL may still have room for a little: keep asking until
-                # the disk is truly full, then every change must fail.
-                for args in (("stream", "stop", "s1"), ("stream", "add", "s2", "--input-format", "lavfi", "--input",
-                                                        "testsrc2", "--output", "null"), ("limits", "set", "--global", "3")):
-                    r = c.cli(*args, check=False, json_out=False)
-                    self.assertNotEqual(r.returncode, 0, f"{args} succeeded on a full disk: {r.stdout}")
-                    self.assertIn("cannot store", r.stderr)
-                    self.assertEqual(len(r.stderr.strip().splitlines()), 1)
-                s = c.stream("s1")
-                self.assertEqual((s["state"], s["pid"]), ("running", run["pid"]))
-                self.assertTrue(pid_alive(run["pid"]), "a stop that failed to store must not stop the run")
-                self.assertEqual([x["name"] for x in c.streams()], ["s1"])
-                self.assertTrue(ctl.alive())
-                os.unlink(filler)
-                c.cli("stream", "stop", "s1")
-                c.wait_state("s1", "stopped")
-            finally:
-                for p in c.procs:
-                    p.stop()
-                subprocess.run(["umount", "-l", mnt])
 
 
 class Bounded(unittest.TestCase):
@@ -176,25 +103,6 @@ class Bounded(unittest.TestCase):
             self.assertLess(rss_kib(ctl.pid) - base, 200 * 1024, "an unread client grew the controller's memory")
             d.close()
             self.assertTrue(ctl.alive())
-
-    def test_pipelined_requests_are_each_answered(self):
-        with Cluster("pipeline") as c:
-            c.start_controller()
-            c.cli("limits", "show")  # listening
-            d = wire.Dealer(c.port, identity=b"piper")
-            body = wire.pack({"user": "piper"})
-            n = 1500
-            for i in range(n):
-                d.send([b"FFLEET/1", wire.pack({"type": 42, "msg_id": i + 1, "sent_at_ms": 1, "in_reply_to": 0}), body])
-            answered = set()
-            while len(answered) < n:
-                frames = d.recv(timeout=20)
-                h = wire.unpack(frames[1])
-                if h["type"] == 60:
-                    answered.add(h["in_reply_to"])
-            self.assertEqual(answered, set(range(1, n + 1)))
-            d.close()
-
 
 class Agents(unittest.TestCase):
     def test_duplicate_agent_name_is_refused_and_named(self):
