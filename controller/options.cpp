@@ -55,7 +55,7 @@ settings::Table table(Options& o) {
       integer("schedule_history", &o.schedule_history, 1, 100000).env("FFLEET_SCHEDULE_HISTORY")
           .help("Schedule notes (missed, late starts) kept per stream"),
       boolean("debug_check_index", &o.debug_check_index).env("FFLEET_DEBUG_CHECK_INDEX")
-          .help("Test aid: after every loop turn, compare the streams in memory with the database; abort on a difference (slow)"),
+          .help("Test aid: after loop turns (5 times a second at most), compare the streams in memory with the database; abort on a difference (slow)"),
   };
   return t;
 }

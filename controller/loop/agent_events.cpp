@@ -15,7 +15,7 @@
 
 namespace ffleet::controller {
 namespace {
-auto logger() {
+auto agent_events_log() {
   static auto l = log::get("controller.agents");
   return l;
 }
@@ -88,14 +88,14 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
     if (runs.size() <= kMaxRunsPerReport) return;
     const bool loud = security_stats_.runs_trimmed == 0;  // once per period; security_stats has the count
     security_stats_.runs_trimmed += static_cast<std::int64_t>(runs.size() - kMaxRunsPerReport);
-    logger()->log(loud ? spdlog::level::warn : spdlog::level::trace, "report_trimmed peer={} runs={} kept={}",
+    agent_events_log()->log(loud ? spdlog::level::warn : spdlog::level::trace, "report_trimmed peer={} runs={} kept={}",
                   wire::peer_label(env.peer), runs.size(), kMaxRunsPerReport);
     runs.resize(kMaxRunsPerReport);
   };
   if ((env.type() == MsgType::Register || env.type() == MsgType::Heartbeat) && env.body.size() > kMaxReportBytes) {
     const bool loud = security_stats_.runs_trimmed == 0;
     ++security_stats_.runs_trimmed;
-    logger()->log(loud ? spdlog::level::warn : spdlog::level::trace,
+    agent_events_log()->log(loud ? spdlog::level::warn : spdlog::level::trace,
                   "report_dropped peer={} type={} bytes={} why=over_{}_bytes", wire::peer_label(env.peer),
                   proto::type_name(env.type()), env.body.size(), kMaxReportBytes);
     return;
@@ -110,7 +110,7 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
       trim(m->runs);
     }
     if (!ok) {
-      logger()->warn("register_refused peer={} error=\"{}\"", wire::peer_label(env.peer), text::for_people(ok.message()));
+      agent_events_log()->warn("register_refused peer={} error=\"{}\"", wire::peer_label(env.peer), text::for_people(ok.message()));
       send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kMalformed), text::for_people(ok.message())},
               env.header.msg_id);
       return;
@@ -128,7 +128,7 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
   if (Status k = agent_key_allows(env, a->name); !k) return deny_agent(env, k.message());
   auto bad = [&](const std::string& e) {
     metrics_.decode_error(proto::type_name(env.type()));
-    logger()->warn("message_dropped agent={} error=\"{}\"", a->name, text::for_people(e));
+    agent_events_log()->warn("message_dropped agent={} error=\"{}\"", a->name, text::for_people(e));
   };
   switch (env.type()) {
     case MsgType::Heartbeat: {
@@ -139,7 +139,7 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
       for (auto& r : m->runs) clean(r);
       a->host = m->host;
       a->runs = m->runs;
-      if (a->draining_self != m->draining) logger()->info("agent_draining agent={} draining={}", a->name, m->draining);
+      if (a->draining_self != m->draining) agent_events_log()->info("agent_draining agent={} draining={}", a->name, m->draining);
       a->draining_self = m->draining;
       // Reconciling costs a lookup per run: at most twice an interval per
       // agent, however often one sends.
@@ -184,10 +184,10 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
       return;
     }
     case MsgType::Ack: return;
-    case MsgType::Unsupported: logger()->warn("agent_unsupported agent={} our_message={}", a->name, env.header.in_reply_to); return;
+    case MsgType::Unsupported: agent_events_log()->warn("agent_unsupported agent={} our_message={}", a->name, env.header.in_reply_to); return;
     case MsgType::Error: {
       auto m = wire::decode<proto::ErrorMsg>(env);
-      logger()->warn("agent_error agent={} error=\"{}\"", a->name, text::for_people(m ? m->message : m.error()));
+      agent_events_log()->warn("agent_error agent={} error=\"{}\"", a->name, text::for_people(m ? m->message : m.error()));
       return;
     }
     default: bad("unexpected type"); return;
@@ -219,7 +219,7 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
   std::string displaced_peer;
   if (live != nullptr && live->provisional_until_ms > 0 &&
       placed_runs_in(m.name, m.runs).first > placed_runs_in(m.name, live->runs).first) {
-    logger()->warn("register_displaced agent={} why=reports_the_runs_placed_here held_by_host={} held_by_instance={} "
+    agent_events_log()->warn("register_displaced agent={} why=reports_the_runs_placed_here held_by_host={} held_by_instance={} "
                    "new_host={} new_instance={}",
                    m.name, live->info.hostname, live->instance, m.hostname, m.instance);
     auto* held = registry_.find(m.name);
@@ -238,7 +238,7 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
                           std::to_string(now - live->last_heard_ms) + " ms ago); give this one another --name";
     auto* held = registry_.find(m.name);
     if (held->duplicate_instance != m.instance) {
-      logger()->warn("register_refused agent={} why=duplicate_name live_host={} live_instance={} new_host={} "
+      agent_events_log()->warn("register_refused agent={} why=duplicate_name live_host={} live_instance={} new_host={} "
                      "new_instance={}",
                      m.name, live->info.hostname, live->instance, m.hostname, m.instance);
       held->duplicate_instance = m.instance;
@@ -263,7 +263,7 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
   row.last_seen_ms = wall;
   if (Status s = store_.upsert_agent(row); !s) {
     // Unanswered, the agent registers again shortly.
-    logger()->error("store_failed op=register agent={} error=\"{}\"", m.name, s.message());
+    agent_events_log()->error("store_failed op=register agent={} error=\"{}\"", m.name, s.message());
     return;
   }
   if (!displaced_peer.empty()) {
@@ -272,7 +272,7 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
     send_to(displaced_peer, proto::ErrorMsg{std::string(proto::err::kDuplicateName), e});
   }
   registry::Agent& a = registry_.on_register(m, env.peer, now, wall, env.key);
-  logger()->info("agent_registered agent={} host={} cpus={} max_streams={} encoders={} runs={} ffmpeg={}", m.name,
+  agent_events_log()->info("agent_registered agent={} host={} cpus={} max_streams={} encoders={} runs={} ffmpeg={}", m.name,
                  m.hostname, m.cpus, m.max_streams, fmt::join(m.encoders, ","), m.runs.size(), m.ffmpeg_version);
   send_to(env.peer, proto::Registered{opts_.heartbeat_ms, opts_.lost_after_ms}, env.header.msg_id);
   placement_due_ = true;  // its free slots, at once
@@ -287,7 +287,7 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
     // the provisional time ends (Controller::tick), well inside the time an
     // agent's loss takes to fail over.
     a.provisional_until_ms = now + opts_.lost_after_ms;
-    logger()->warn("agent_provisional agent={} host={} instance={} reports={} of_runs_placed_here={} for_ms={}", m.name,
+    agent_events_log()->warn("agent_provisional agent={} host={} instance={} reports={} of_runs_placed_here={} for_ms={}", m.name,
                    m.hostname, m.instance, reported, placed, opts_.lost_after_ms);
     reconcile(a, m.runs, false);
     return;
@@ -316,7 +316,7 @@ void Controller::reconcile(registry::Agent& a, const std::vector<proto::RunRepor
       // Placed by another database (this one is empty or was replaced): we
       // know nothing about it, so we neither adopt it nor stop it.
       ++unknown;
-      logger()->debug("run_unknown agent={} stream={} run={} pid={} placed_by_store={}", a.name, r.stream_id, r.attempt,
+      agent_events_log()->debug("run_unknown agent={} stream={} run={} pid={} placed_by_store={}", a.name, r.stream_id, r.attempt,
                       r.pid, r.store_id);
       continue;
     }
@@ -324,7 +324,7 @@ void Controller::reconcile(registry::Agent& a, const std::vector<proto::RunRepor
     reconcile_one(a, r);
   }
   if (unknown != a.unknown_runs)
-    logger()->error("agent_unknown_runs agent={} runs={} this_store={} action=none (placed by another database: "
+    agent_events_log()->error("agent_unknown_runs agent={} runs={} this_store={} action=none (placed by another database: "
                     "neither adopted nor stopped; restore the right database, or run `ffleet agent stop-unknown {}`)",
                     a.name, unknown, store_.id(), a.name);
   a.unknown_runs = unknown;
@@ -365,13 +365,13 @@ void Controller::reconcile_one(registry::Agent& a, const proto::RunReport& r) {
   const auto key = std::make_pair(r.stream_id, r.attempt);
   if (stale_stops_.count(key)) return;
   stale_stops_[key] = clock::steady_ms();
-  logger()->warn("run_fenced stream={} run={} agent={} pid={} why=removed", r.stream_id, r.attempt, a.name, r.pid);
+  agent_events_log()->warn("run_fenced stream={} run={} agent={} pid={} why=removed", r.stream_id, r.attempt, a.name, r.pid);
   send_stop(a.name, r.stream_id, r.attempt, "removed");
 }
 
 void Controller::on_run_started(registry::Agent& a, const wire::Envelope& env, const proto::RunStarted& m) {
   if (foreign(m.store_id)) {
-    logger()->debug("run_started_unknown agent={} stream={} run={} store={}", a.name, m.stream_id, m.attempt, m.store_id);
+    agent_events_log()->debug("run_started_unknown agent={} stream={} run={} store={}", a.name, m.stream_id, m.attempt, m.store_id);
     send_to(a.peer, proto::Ack{}, env.header.msg_id);
     return;
   }
@@ -396,7 +396,7 @@ void Controller::on_run_started(registry::Agent& a, const wire::Envelope& env, c
 
 void Controller::on_run_exited(registry::Agent& a, const wire::Envelope& env, const proto::RunExited& m) {
   if (foreign(m.store_id)) {
-    logger()->info("run_ended_unknown agent={} stream={} run={} store={} reason={}", a.name, m.stream_id, m.attempt,
+    agent_events_log()->info("run_ended_unknown agent={} stream={} run={} store={} reason={}", a.name, m.stream_id, m.attempt,
                    m.store_id, m.reason);
     send_to(a.peer, proto::Ack{}, env.header.msg_id);
     return;
@@ -423,16 +423,16 @@ void Controller::on_run_exited(registry::Agent& a, const wire::Envelope& env, co
     const auto o = apply(*s, e);
     if (!o.ignored) metrics_.run_exited(m.reason);
     if (!o.ignored)
-      logger()->info("run_ended stream={} run={} agent={} reason={} exit_code={} signal={} state={}", m.stream_id,
+      agent_events_log()->info("run_ended stream={} run={} agent={} reason={} exit_code={} signal={} state={}", m.stream_id,
                      m.attempt, a.name, m.reason, m.exit_code, m.signal, s->state);
     else
-      logger()->debug("run_ended_stale stream={} run={} agent={} reason={}", m.stream_id, m.attempt, a.name, m.reason);
+      agent_events_log()->debug("run_ended_stale stream={} run={} agent={} reason={}", m.stream_id, m.attempt, a.name, m.reason);
   }
   send_to(a.peer, proto::Ack{}, env.header.msg_id);
 }
 
 void Controller::agent_lost(const std::string& name) {
-  logger()->warn("agent_lost agent={} silent_ms>{}", name, opts_.lost_after_ms);
+  agent_events_log()->warn("agent_lost agent={} silent_ms>{}", name, opts_.lost_after_ms);
   for (auto& s : store_.streams_on_agent(name)) {
     lifecycle::Event e;
     e.kind = lifecycle::EventKind::kAgentLost;

@@ -6,7 +6,7 @@
 
 namespace ffleet::controller {
 namespace {
-auto logger() {
+auto apply_log() {
   static auto l = log::get("controller.lifecycle");
   return l;
 }
@@ -27,7 +27,7 @@ lifecycle::Policy Controller::policy() const {
 lifecycle::Outcome Controller::apply(StreamRow& s, const lifecycle::Event& e) {
   auto o = lifecycle::transition(s, e, clock::wall_ms(), policy());
   if (o.ignored) {
-    logger()->debug("event_ignored stream={} state={} event={} agent={} run={}", s.id, s.state,
+    apply_log()->debug("event_ignored stream={} state={} event={} agent={} run={}", s.id, s.state,
                     lifecycle::to_string(e.kind), e.agent, e.attempt);
     return o;
   }
@@ -39,7 +39,7 @@ lifecycle::Outcome Controller::apply(StreamRow& s, const lifecycle::Event& e) {
   // A slot freed is offered to the pending queue in this same turn.
   if (held && !s.holds_process()) placement_due_ = true;
   if (s.state != before)
-    logger()->info("stream_state stream={} from={} to={} event={} run={} agent={}", s.id, before, s.state,
+    apply_log()->info("stream_state stream={} from={} to={} event={} run={} agent={}", s.id, before, s.state,
                    lifecycle::to_string(e.kind), s.attempt, s.agent);
   metrics_.transition(before, s);
   for (const auto& c : o.commands) carry_out(s, c, e);
@@ -58,7 +58,7 @@ void Controller::carry_out(StreamRow& s, const lifecycle::Command& c, const life
       run.agent = c.agent;
       run.requested_at_ms = wall;
       must(store_.insert_run(run), "insert run");
-      logger()->info("run_placed stream={} run={} agent={}", s.id, c.attempt, c.agent);
+      apply_log()->info("run_placed stream={} run={} agent={}", s.id, c.attempt, c.agent);
       return;
     }
     case C::kStartRun: send_start(s); return;
@@ -68,7 +68,7 @@ void Controller::carry_out(StreamRow& s, const lifecycle::Command& c, const life
         const auto key = std::make_pair(s.id, c.attempt);
         if (stale_stops_.count(key)) return;  // told already; a heartbeat must not repeat it every beat
         stale_stops_[key] = clock::steady_ms();
-        logger()->warn("run_fenced stream={} run={} agent={} pid={} why={} current_run={}", s.id, c.attempt, c.agent,
+        apply_log()->warn("run_fenced stream={} run={} agent={} pid={} why={} current_run={}", s.id, c.attempt, c.agent,
                        e.pid, c.reason, s.attempt);
       }
       send_stop(c.agent, s.id, c.attempt, c.reason);
@@ -89,7 +89,7 @@ void Controller::carry_out(StreamRow& s, const lifecycle::Command& c, const life
       }
       must(store_.update_run(*run), "update run");
       if (c.kind == C::kRunStarted) metrics_.run_started();
-      logger()->info("run_{} stream={} run={} agent={} pid={} encoder={}{}",
+      apply_log()->info("run_{} stream={} run={} agent={} pid={} encoder={}{}",
                      c.kind == C::kRunStarted ? "started" : "adopted", s.id, s.attempt, s.agent, e.pid, e.encoder,
                      e.note.empty() ? "" : " note=\"" + e.note + "\"");
       return;
@@ -102,13 +102,13 @@ void Controller::carry_out(StreamRow& s, const lifecycle::Command& c, const life
         run->error = c.error;
         must(store_.update_run(*run), "update run");
       }
-      logger()->warn("run_lost stream={} run={} agent={} reason={}", s.id, c.attempt, c.agent, c.reason);
+      apply_log()->warn("run_lost stream={} run={} agent={} reason={}", s.id, c.attempt, c.agent, c.reason);
       return;
     }
     case C::kDelete: must(store_.delete_stream(s.id), "delete stream"); return;
     case C::kScheduleNote:
       must(store_.log_schedule({s.id, c.attempt, c.reason, c.error, wall}), "schedule log");
-      logger()->log(c.reason == "missed" ? spdlog::level::warn : spdlog::level::info, "start_{} stream={} {}", c.reason,
+      apply_log()->log(c.reason == "missed" ? spdlog::level::warn : spdlog::level::info, "start_{} stream={} {}", c.reason,
                     s.id, c.error);
       return;
     case C::kFenceCheck: {

@@ -11,7 +11,7 @@
 
 namespace ffleet::controller {
 namespace {
-auto logger() {
+auto cli_requests_log() {
   static auto l = log::get("controller.cli");
   return l;
 }
@@ -29,7 +29,7 @@ void Controller::on_client_frames(const wire::Envelope& env) {
     Result<auth::Caller> c = m ? caller_of(env, m->user) : Result<auth::Caller>(m.status());
     if (m && c) return std::make_pair(std::move(*m), std::move(*c));
     const std::string e = text::for_people(c.error());
-    logger()->warn("request_refused peer={} key={} type={} error=\"{}\"", wire::peer_label(env.peer),
+    cli_requests_log()->warn("request_refused peer={} key={} type={} error=\"{}\"", wire::peer_label(env.peer),
                    env.key.empty() ? "-" : curve::fingerprint(env.key), proto::type_name(env.type()), e);
     answer(fail(e));
     return std::nullopt;
@@ -97,7 +97,7 @@ void Controller::on_client_frames(const wire::Envelope& env) {
     case MsgType::AgentAllow:
       return handle.template operator()<proto::AgentAllow>([&](const proto::AgentAllow& m, const C& c) { return agent_allow(c, m); });
     default: {
-      logger()->warn("message_dropped peer={} type={} error=\"unknown type\"", wire::peer_label(env.peer), env.header.type);
+      cli_requests_log()->warn("message_dropped peer={} type={} error=\"unknown type\"", wire::peer_label(env.peer), env.header.type);
       proto::Unsupported u;
       u.type = env.header.type;
       send_to(env.peer, u, env.header.msg_id);
@@ -150,7 +150,7 @@ proto::Reply Controller::stream_show(const auth::Caller& c, const proto::StreamS
   if (m.reveal) {
     if (Status st = auth::may(c, auth::Act::kStreamReveal, s->owner); !st)
       return refuse(c, "stream show --reveal " + s->name, st);
-    logger()->info("stream_revealed stream={} by={}", s->id, c.user);
+    cli_requests_log()->info("stream_revealed stream={} by={}", s->id, c.user);
   }
   proto::Reply r;
   r.streams.push_back(view(*s, true, m.runs > 0 ? std::min(m.runs, kMaxRuns) : kDefaultRuns,
@@ -177,7 +177,7 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
   }
   auto id = store_.insert_stream(row);
   if (!id) return fail(id.error());
-  logger()->info("stream_added stream={} name={} owner={}", *id, m.name, c.user);
+  cli_requests_log()->info("stream_added stream={} name={} owner={}", *id, m.name, c.user);
   proto::Reply r;
   r.id = *id;
   return r;
@@ -188,7 +188,7 @@ proto::Reply Controller::stream_action(const auth::Caller& c, const proto::Strea
   if (!s) return no_stream(m.ref);
   if (Status st = auth::may(c, auth::Act::kStreamChange, s->owner); !st)
     return refuse(c, "stream " + m.action + " " + s->name, st);
-  logger()->info("stream_{} stream={} by={}", text::for_people(m.action), s->id, c.user);
+  cli_requests_log()->info("stream_{} stream={} by={}", text::for_people(m.action), s->id, c.user);
   lifecycle::Event e;
   if (m.action == "start") {
     e.kind = lifecycle::EventKind::kStart;
@@ -203,7 +203,7 @@ proto::Reply Controller::stream_action(const auth::Caller& c, const proto::Strea
   }
   const auto o = apply(*s, e);
   if (!o.refusal.empty()) {
-    if (e.kind == lifecycle::EventKind::kStart) logger()->warn("start_refused stream={} why=\"{}\"", s->id, o.refusal);
+    if (e.kind == lifecycle::EventKind::kStart) cli_requests_log()->warn("start_refused stream={} why=\"{}\"", s->id, o.refusal);
     return fail(o.refusal);
   }
   if (!o.note.empty()) return ok_line(s->name + " is " + o.note);
@@ -254,7 +254,7 @@ void Controller::on_logs_reply(const registry::Agent& a, const wire::Envelope& e
   if (it == pending_logs_.end()) return;  // too late: the CLI has had its answer
   // Only the agent that was asked may answer: another could guess the id.
   if (it->second.agent != a.name) {
-    logger()->warn("logs_reply_dropped agent={} asked={} why=not_asked", a.name, it->second.agent);
+    cli_requests_log()->warn("logs_reply_dropped agent={} asked={} why=not_asked", a.name, it->second.agent);
     return;
   }
   proto::Reply r;
@@ -299,7 +299,7 @@ proto::Reply Controller::agent_action(const auth::Caller& caller, const proto::A
   const bool drain = m.action == "drain";
   if (Status st = store_.set_agent_draining(m.name, drain); !st) return fail("cannot store the change: " + st.message());
   a->drain_requested = drain;
-  logger()->info("agent_{} agent={}", m.action, m.name);
+  cli_requests_log()->info("agent_{} agent={}", m.action, m.name);
   if (a->connected) {
     proto::AgentControl c;
     c.action = m.action;
@@ -326,7 +326,7 @@ proto::Reply Controller::stop_unknown_runs(registry::Agent& a) {
   int n = 0;
   for (const auto& r : a.runs) {
     if (!foreign(r.store_id)) continue;
-    logger()->warn("run_unknown_stopped agent={} stream={} run={} pid={} placed_by_store={}", a.name, r.stream_id,
+    cli_requests_log()->warn("run_unknown_stopped agent={} stream={} run={} pid={} placed_by_store={}", a.name, r.stream_id,
                    r.attempt, r.pid, r.store_id);
     send_stop(a.name, r.stream_id, r.attempt, "unknown_to_controller");
     ++n;
@@ -358,7 +358,7 @@ proto::Reply Controller::limits_set(const auth::Caller& c, const proto::LimitsSe
   if (st && !m.target_user.empty()) st = store_.set_limit("user:" + m.target_user, m.target_max);
   if (st) st = tx.commit();
   if (!st) return fail("cannot store the change: " + st.message());
-  logger()->info("limits_set global={} per_user={} user={} max={}", m.global, m.per_user, m.target_user, m.target_max);
+  cli_requests_log()->info("limits_set global={} per_user={} user={} max={}", m.global, m.per_user, m.target_user, m.target_max);
   placement_due_ = true;
   return limits_show();
 }

@@ -86,7 +86,8 @@ class Controller {
   void on_pause(std::int64_t paused_ms, std::int64_t now);
   // debug_check_index: the store's index against its table after each turn;
   // a difference is a bug in how the index is kept, and ends the process.
-  void check_index();
+  void check_index(std::int64_t now);
+  std::int64_t next_index_check_ms_ = 0;
   void tick(std::int64_t now);
   template <class M> void send_to(const std::string& peer, const M& m, std::uint64_t in_reply_to = 0) {
     outbox_.push_back({peer, wire::message(m, next_id_++, in_reply_to), 0});

@@ -12,7 +12,7 @@ namespace {
 using metrics::Def;
 using metrics::Type;
 
-auto logger() {
+auto metrics_log() {
   static auto l = log::get("controller.metrics");
   return l;
 }
@@ -74,10 +74,10 @@ Status LoopMetrics::start(const std::string& addr) {
   server_ = std::move(*s);
   const auto host = metrics::parse_address(addr)->host;
   if (!metrics::is_loopback(host))
-    logger()->warn("metrics_unprotected listen={} why=\"metrics have no authentication: keep them on loopback or a "
+    metrics_log()->warn("metrics_unprotected listen={} why=\"metrics have no authentication: keep them on loopback or a "
                    "private network\"",
                    server_->endpoint());
-  logger()->info("metrics_listening listen={} path=/metrics", server_->endpoint());
+  metrics_log()->info("metrics_listening listen={} path=/metrics", server_->endpoint());
   return Status::ok();
 }
 
@@ -140,7 +140,7 @@ void LoopMetrics::publish(std::int64_t now, store::Store& st, const registry::Re
     reg_.set("ffleet_controller_pending_streams", static_cast<double>(st.streams().pending_waiting(clock::wall_ms())));
   } catch (const std::exception& e) {
     // The store's own error handling speaks for it; the gauges keep their last figures.
-    logger()->debug("metrics_store_read_failed error=\"{}\"", e.what());
+    metrics_log()->debug("metrics_store_read_failed error=\"{}\"", e.what());
   }
   std::map<std::string, double> by_state = {{registry::kReady, 0}, {registry::kDraining, 0}, {registry::kLost, 0}};
   for (const auto* a : agents.all()) by_state[a->state()] += 1;

@@ -10,7 +10,7 @@
 
 namespace ffleet::controller {
 namespace {
-auto logger() {
+auto placing_log() {
   static auto l = log::get("controller.placing");
   return l;
 }
@@ -66,7 +66,7 @@ void Controller::place(StreamRow& s, const std::string& avoid) {
   const std::string waited = s.waiting_for;
   apply(s, e);
   if (!where && (before != State::kPending || waited != s.waiting_for))
-    logger()->info("stream_pending stream={} waiting_for=\"{}\"", s.id, s.waiting_for);
+    placing_log()->info("stream_pending stream={} waiting_for=\"{}\"", s.id, s.waiting_for);
 }
 
 const std::vector<streams::AgentPolicy>& Controller::agent_policies() {

@@ -8,7 +8,7 @@
 
 namespace ffleet::controller {
 namespace {
-auto logger() {
+auto reload_log() {
   static auto l = log::get("controller");
   return l;
 }
@@ -16,12 +16,12 @@ auto logger() {
 
 void Controller::reload_config() {
   if (!reparse_) {
-    logger()->warn("config_reload_skipped why=\"no command line to read again\"");
+    reload_log()->warn("config_reload_skipped why=\"no command line to read again\"");
     return;
   }
   ParseOutcome parsed = reparse_();
   if (parsed.exit_now) {
-    logger()->error("config_reload_failed error=\"{}\" action=keep_running_config", parsed.message);
+    reload_log()->error("config_reload_failed error=\"{}\" action=keep_running_config", parsed.message);
     return;
   }
   Options next = std::move(parsed.options);
@@ -34,19 +34,19 @@ void Controller::reload_config() {
   // What can fail is tried before anything changes.
   if (changed("log_level"))
     if (Status s = log::set_level(next.log_level); !s) {
-      logger()->error("config_reload_failed error=\"{}\" action=keep_running_config", s.message());
+      reload_log()->error("config_reload_failed error=\"{}\" action=keep_running_config", s.message());
       return;
     }
   if (changed("admin_keys") && secure())
     if (Status s = set_admin_keys(next.admin_keys); !s) {
       (void)log::set_level(opts_.log_level);  // the level it had, known good
-      logger()->error("config_reload_failed error=\"{}\" action=keep_running_config", s.message());
+      reload_log()->error("config_reload_failed error=\"{}\" action=keep_running_config", s.message());
       return;
     }
   const auto [live, waiting] =
       settings::apply_live(changes, settings_table(next), settings_table(opts_), "controller");
   opts_.config_file = next.config_file;
-  logger()->info("config_reloaded file={} changed={} needs_restart={}",
+  reload_log()->info("config_reloaded file={} changed={} needs_restart={}",
                  opts_.config_file.empty() ? "none" : opts_.config_file, live, waiting);
 }
 

@@ -12,7 +12,7 @@
 
 namespace ffleet::controller {
 namespace {
-auto logger() {
+auto scheduling_log() {
   static auto l = log::get("controller.schedule");
   return l;
 }
@@ -23,13 +23,13 @@ void Controller::fire_schedules(std::int64_t now) {
     lifecycle::Event e;
     e.kind = lifecycle::EventKind::kScheduleDue;
     if (Status blocked = start_blocker(s); !blocked) e.reason = blocked.message();
-    logger()->info("scheduled_start stream={} occurrence={} delay_ms={}", s.id, timeparse::iso_utc(s.next_start_ms),
+    scheduling_log()->info("scheduled_start stream={} occurrence={} delay_ms={}", s.id, timeparse::iso_utc(s.next_start_ms),
                    now - s.next_start_ms);
     metrics_.schedule_delay_ms(now - s.next_start_ms);
     apply(s, e);
   }
   for (auto& s : store_.streams_due_to_stop(now)) {
-    logger()->info("scheduled_stop stream={} end={}", s.id, timeparse::iso_utc(s.stop_at_ms));
+    scheduling_log()->info("scheduled_stop stream={} end={}", s.id, timeparse::iso_utc(s.stop_at_ms));
     lifecycle::Event e;
     e.kind = lifecycle::EventKind::kEndTime;
     apply(s, e);
@@ -69,7 +69,7 @@ proto::Reply Controller::stream_schedule(const auth::Caller& c, const proto::Str
   }
   s->updated_at_ms = now;
   if (Status st = store_.update_stream(*s); !st) return fail("cannot store the change: " + st.message());
-  logger()->info("schedule_changed stream={} next_start={} stop_at={}", s->id,
+  scheduling_log()->info("schedule_changed stream={} next_start={} stop_at={}", s->id,
                  s->next_start_ms > 0 ? timeparse::iso_utc(s->next_start_ms) : "-",
                  s->stop_at_ms > 0 ? timeparse::iso_utc(s->stop_at_ms) : "-");
   proto::Reply r;

@@ -15,7 +15,7 @@
 
 namespace ffleet::controller {
 namespace {
-auto logger() {
+auto security_log() {
   static auto l = log::get("controller.security");
   return l;
 }
@@ -66,11 +66,11 @@ Status Controller::setup_security() {
                            " without keys: anyone who reaches it could run anything on every agent. Give --key "
                            "(see docs/security.md), listen on loopback, or say --insecure");
     if (!curve::loopback_endpoint(opts_.listen))
-      logger()->warn("insecure listen={} keys=none: anyone who reaches this port is an admin of the fleet and can "
+      security_log()->warn("insecure listen={} keys=none: anyone who reaches this port is an admin of the fleet and can "
                      "run ffmpeg on every agent host (--insecure)",
                      opts_.listen);
     else
-      logger()->info("keys=none listen={}: any local user can act as any user (a first try; see docs/security.md)",
+      security_log()->info("keys=none listen={}: any local user can act as any user (a first try; see docs/security.md)",
                      opts_.listen);
     return Status::ok();
   }
@@ -84,10 +84,10 @@ Status Controller::setup_security() {
   zap_.bind("inproc://zeromq.zap.01");
   curve::make_server(sock_, *keys);
   keys_ = std::move(*keys);
-  logger()->info("keys=curve public_key={} admins={} users_and_agents={}", curve::fingerprint(keys_->public_z85),
+  security_log()->info("keys=curve public_key={} admins={} users_and_agents={}", curve::fingerprint(keys_->public_z85),
                  directory_.admins().size(), directory_.size() - directory_.admins().size());
   if (directory_.size() == 0)
-    logger()->warn("no admin key and no users: nobody can run commands; give --admin-key PUBFILE");
+    security_log()->warn("no admin key and no users: nobody can run commands; give --admin-key PUBFILE");
   return Status::ok();
 }
 
@@ -122,14 +122,14 @@ void Controller::on_zap() {
     const bool ok = p != nullptr;
     if (!ok) {
       ++security_stats_.denied;
-      logger()->log(security_stats_.denied <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
+      security_log()->log(security_stats_.denied <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
                     "connection_refused address={} mechanism={} key={} why=unknown_key",
                     text::for_people(std::string(zap_frame(*f, 3))), text::for_people(std::string(mechanism)),
                     key.empty() ? "-" : curve::fingerprint(key));
     }
     std::vector<std::string> reply = {"1.0", std::string(zap_frame(*f, 1)), ok ? "200" : "400",
                                       ok ? "OK" : "key not allowed", ok ? key : "", ""};
-    if (Status s = zio::send(zap_, reply); !s) logger()->error("zap_reply_failed error=\"{}\"", s.message());
+    if (Status s = zio::send(zap_, reply); !s) security_log()->error("zap_reply_failed error=\"{}\"", s.message());
   }
 }
 
@@ -165,7 +165,7 @@ bool Controller::agent_rate_ok(const std::string& peer, std::int64_t now, std::s
     return true;
   }
   ++security_stats_.rate_dropped;
-  logger()->log(security_stats_.rate_dropped <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
+  security_log()->log(security_stats_.rate_dropped <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
                 "message_dropped peer={} why=rate bytes={} limits=\"{} messages and {} MiB a second\"",
                 wire::peer_label(peer), bytes, kAgentMsgsPerSecond, kAgentBytesPerSecond / (1 << 20));
   return false;
@@ -175,7 +175,7 @@ void Controller::security_housekeeping(std::int64_t now) {
   if (now < security_stats_.next_log_ms) return;
   const auto& st = security_stats_;
   if (st.denied + st.rate_dropped + st.runs_trimmed + st.handshakes_failed > 0)
-    logger()->info("security_stats connections_accepted={} connections_dropped={} handshakes_failed={} "
+    security_log()->info("security_stats connections_accepted={} connections_dropped={} handshakes_failed={} "
                    "refused_keys={} denied_messages={} rate_dropped={} reports_trimmed_or_dropped={}",
                    st.accepted, st.disconnected, st.handshakes_failed, st.denied, st.denied_messages, st.rate_dropped,
                    st.runs_trimmed);
@@ -200,7 +200,7 @@ Status Controller::agent_key_allows(const wire::Envelope& env, const std::string
 
 void Controller::deny_agent(const wire::Envelope& env, const std::string& why) {
   ++security_stats_.denied_messages;
-  logger()->log(security_stats_.denied_messages <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
+  security_log()->log(security_stats_.denied_messages <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
                 "agent_message_denied peer={} key={} type={} why=\"{}\"", wire::peer_label(env.peer),
                 env.key.empty() ? "-" : curve::fingerprint(env.key), proto::type_name(env.type()), why);
   send_to(env.peer, proto::ErrorMsg{std::string(proto::err::kDenied), why}, env.header.msg_id);
@@ -224,7 +224,7 @@ proto::Reply Controller::user_add(const auth::Caller& c, const proto::UserAdd& m
                 p->name + "'s already");
   if (Status s = store_.add_user({m.name, m.role, m.public_key, clock::wall_ms()}); !s) return fail(s.message());
   reload_directory();
-  logger()->info("user_added name={} role={} key={} by={}", m.name, m.role, curve::fingerprint(m.public_key), c.user);
+  security_log()->info("user_added name={} role={} key={} by={}", m.name, m.role, curve::fingerprint(m.public_key), c.user);
   proto::Reply r;
   r.lines.push_back("user " + m.name + " added (" + m.role + ", key " + curve::fingerprint(m.public_key) + "…)");
   return r;
@@ -238,7 +238,7 @@ proto::Reply Controller::user_remove(const auth::Caller& c, const proto::UserRem
   if (!removed) return fail(removed.error());
   if (!*removed) return fail("no user " + text::for_people(m.name));
   reload_directory();
-  logger()->info("user_removed name={} by={}", m.name, c.user);
+  security_log()->info("user_removed name={} by={}", m.name, c.user);
   proto::Reply r;
   r.lines.push_back("user " + m.name + " removed; their key no longer works (their streams stay)");
   return r;
@@ -272,7 +272,7 @@ proto::Reply Controller::agent_allow(const auth::Caller& c, const proto::AgentAl
     registry_.disconnect(m.name);
     agent_lost(m.name);
   }
-  logger()->info("agent_allowed agent={} key={} by={}", m.name, curve::fingerprint(m.public_key), c.user);
+  security_log()->info("agent_allowed agent={} key={} by={}", m.name, curve::fingerprint(m.public_key), c.user);
   proto::Reply r;
   r.lines.push_back("agent " + m.name + " may connect with key " + curve::fingerprint(m.public_key) + "…");
   return r;
@@ -291,14 +291,14 @@ proto::Reply Controller::agent_revoke(const auth::Caller& c, const std::string& 
     registry_.disconnect(name);
     agent_lost(name);
   }
-  logger()->warn("agent_revoked agent={} by={}", name, c.user);
+  security_log()->warn("agent_revoked agent={} by={}", name, c.user);
   proto::Reply r;
   r.lines.push_back("agent " + name + " revoked: its key no longer works and its streams move elsewhere");
   return r;
 }
 
 proto::Reply Controller::refuse(const auth::Caller& c, const std::string& what, const Status& why) {
-  logger()->warn("request_refused who={} role={} what=\"{}\" why=\"{}\"", c.user, auth::role_name(c.role),
+  security_log()->warn("request_refused who={} role={} what=\"{}\" why=\"{}\"", c.user, auth::role_name(c.role),
                  text::for_people(what), why.message());
   return fail(why.message());
 }

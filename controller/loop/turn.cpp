@@ -11,7 +11,7 @@
 
 namespace ffleet::controller {
 namespace {
-auto logger() {
+auto turn_log() {
   static auto l = log::get("controller.loop");
   return l;
 }
@@ -63,7 +63,7 @@ void Controller::receive(std::int64_t now) {
       // another version, which can use the answer.
       ++stats_.bad_frames;
       metrics_.decode_error("frame");
-      logger()->log(stats_.bad_frames <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
+      turn_log()->log(stats_.bad_frames <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
                     "message_dropped peer={} code={} error=\"{}\"", wire::peer_label(fe->peer), fe->code,
                     text::for_people(fe->message));
       if (!fe->peer.empty() && fe->code == proto::err::kVersion) send_to(fe->peer, proto::ErrorMsg{fe->code, fe->message});
@@ -90,7 +90,7 @@ void Controller::receive(std::int64_t now) {
     const std::size_t size = env.body.size();
     if (q.size() >= kMaxQueuedPerClient || client_queued_bytes_ + size > kMaxQueuedBytes) {
       ++stats_.busy_replies;
-      logger()->log(stats_.busy_replies <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::debug,"request_refused peer={} type={} why=busy queued={} queued_bytes={}", wire::peer_label(env.peer),
+      turn_log()->log(stats_.busy_replies <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::debug,"request_refused peer={} type={} why=busy queued={} queued_bytes={}", wire::peer_label(env.peer),
                      proto::type_name(env.type()), q.size(), client_queued_bytes_);
       proto::Reply r = fail("controller busy: " + std::to_string(q.size()) +
                             " requests from this client are waiting; send fewer at once and retry");
@@ -115,7 +115,7 @@ void Controller::serve_agents() {
     // acknowledged and dropped, so one bad input cannot become a crash loop.
     const auto t = env.type();
     if (t == proto::MsgType::RunStarted || t == proto::MsgType::RunExited) {
-      logger()->error("report_dropped peer={} type={} msg_id={}", wire::peer_label(env.peer), proto::type_name(t),
+      turn_log()->error("report_dropped peer={} type={} msg_id={}", wire::peer_label(env.peer), proto::type_name(t),
                       env.header.msg_id);
       send_to(env.peer, proto::Ack{}, env.header.msg_id);
     }
@@ -150,7 +150,7 @@ void Controller::reply(const wire::Envelope& env, const proto::Reply& r) {
   // Never more than a peer accepts: the handlers page and cut their answers;
   // this is the last guard.
   if (frames[1].size() + frames[2].size() > proto::kMaxMessageBytes) {
-    logger()->error("reply_too_large peer={} type={} bytes={}", wire::peer_label(env.peer), proto::type_name(env.type()),
+    turn_log()->error("reply_too_large peer={} type={} bytes={}", wire::peer_label(env.peer), proto::type_name(env.type()),
                     frames[2].size());
     frames = wire::message(fail("the answer is too large to send; ask for less (fewer runs, a page of streams)"),
                            next_id_++, env.header.msg_id);
@@ -167,9 +167,9 @@ bool Controller::guarded(const std::string& what, const std::function<void()>& f
     return true;
   } catch (const store::Unavailable& e) {
     if (store_error) *store_error = e.what();
-    logger()->error("store_failed during=\"{}\" error=\"{}\" action=rolled_back", what, text::for_people(e.what()));
+    turn_log()->error("store_failed during=\"{}\" error=\"{}\" action=rolled_back", what, text::for_people(e.what()));
   } catch (const std::exception& e) {
-    logger()->error("handler_failed during=\"{}\" error=\"{}\" action=rolled_back", what, text::for_people(e.what()));
+    turn_log()->error("handler_failed during=\"{}\" error=\"{}\" action=rolled_back", what, text::for_people(e.what()));
   }
   sp.rollback();
   outbox_.resize(mark);
@@ -179,7 +179,7 @@ bool Controller::guarded(const std::string& what, const std::function<void()>& f
 void Controller::begin_turn() {
   turn_tx_ = std::make_unique<store::Transaction>(store_.db());
   if (!turn_tx_->begin_status())
-    logger()->error("store_failed op=begin error=\"{}\"", turn_tx_->begin_status().message());
+    turn_log()->error("store_failed op=begin error=\"{}\"", turn_tx_->begin_status().message());
 }
 
 void Controller::end_turn() {
@@ -187,7 +187,7 @@ void Controller::end_turn() {
   Status committed = turn_tx_ ? turn_tx_->commit() : Status::ok();
   metrics_.commit(began);
   turn_tx_.reset();
-  if (!committed) logger()->error("store_failed op=commit error=\"{}\" action=answer_errors", committed.message());
+  if (!committed) turn_log()->error("store_failed op=commit error=\"{}\" action=answer_errors", committed.message());
   flush(committed);
 }
 
@@ -220,7 +220,7 @@ bool Controller::send_or_defer(Outgoing o) {
   }
   ++stats_.send_failures;
   // A client that went away, or one that reads nothing while asking more.
-  logger()->log(stats_.send_failures <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
+  turn_log()->log(stats_.send_failures <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
                 "send_failed peer={} answer={} error=\"{}\"", wire::peer_label(o.peer), o.client_msg_id != 0,
                 s.message() == zio::kWouldBlock ? "the peer reads nothing and its backlog is full" : s.message());
   return false;
@@ -234,7 +234,7 @@ void Controller::retry_deferred() {
       if (!s && s.message() == zio::kWouldBlock) break;
       if (!s) {
         ++stats_.send_failures;
-        logger()->debug("send_failed peer={} error=\"{}\"", wire::peer_label(it->first), s.message());
+        turn_log()->debug("send_failed peer={} error=\"{}\"", wire::peer_label(it->first), s.message());
       }
       deferred_bytes_ -= q.front().frames[1].size() + q.front().frames[2].size();
       q.pop_front();
@@ -244,7 +244,7 @@ void Controller::retry_deferred() {
 }
 
 void Controller::on_pause(std::int64_t paused_ms, std::int64_t now) {
-  logger()->warn("loop_paused ms={} action=hear_agents_out lost_after_ms={}", paused_ms, opts_.lost_after_ms);
+  turn_log()->warn("loop_paused ms={} action=hear_agents_out lost_after_ms={}", paused_ms, opts_.lost_after_ms);
   registry_.forgive(paused_ms, now);
 }
 

@@ -21,6 +21,9 @@
 
 namespace ffleet::controller::store {
 
+// How verify_index() begins when the table could not be read (not a difference).
+inline constexpr const char* kCannotReadStreams = "cannot read the streams table: ";
+
 struct StoreOptions {
   // Well under the heartbeat interval: nothing else should hold our locks, and
   // a stalled statement must not stall the loop past an agent's lease.

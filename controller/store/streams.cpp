@@ -92,7 +92,7 @@ Status Store::load_index() {
 
 std::string Store::verify_index() {
   auto fresh = read_index();
-  if (!fresh) return "cannot read the streams table: " + fresh.error();
+  if (!fresh) return kCannotReadStreams + fresh.error();
   return index_->diff(*fresh);
 }
 
