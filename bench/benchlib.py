@@ -44,9 +44,15 @@ class BenchCluster(Cluster):
             self._set_endpoint(self._read_endpoint(self.controller, offset))
         return self.controller
 
-    def start_agent(self, name, max_streams=4, extra=(), env=None, **kw):
-        return super().start_agent(name, max_streams=max_streams, extra=("--log-level", self.log_level, *extra),
-                                   env=env, **kw)
+    def start_agent(self, name, max_streams=4, extra=(), env=None):
+        args = [os.path.join(harness.BIN_DIR, "ffleet-agent"), "--controller", self.reserve_endpoint(),
+                "--name", name, "--work-dir", os.path.join(self.dir, f"work-{name}"), "--max-streams",
+                str(max_streams), "--log-level", self.log_level, "--media-root", self.dir, "--output-root", self.dir,
+                *extra]
+        p = Proc(name, args, os.path.join(self.dir, f"agent-{name}.log"), env)
+        self.agents[name] = p
+        self.procs.append(p)
+        return p
 
 
 def cpu_ticks(pid):

@@ -33,7 +33,7 @@ def placement(ctx):
     figs = {}
     worst_gap = None
     for size, n in ctx.p["bursts"].items():
-        for m in ctx.p["fleets"]:
+        for label, m in ctx.p["fleets"].items():
             out = _burst(ctx, m, n)
             if not out:
                 continue
@@ -41,9 +41,9 @@ def placement(ctx):
                 worst_gap = max(worst_gap or 0, out["worst_heartbeat_gap_intervals"])
             if not out.get("complete"):
                 continue
-            figs[f"placement_{size}_m{m}_per_s"] = out["placements_per_s"]
-            figs[f"start_p50_{size}_m{m}_ms"] = out["start_p50_ms"]
-            figs[f"start_p99_{size}_m{m}_ms"] = out["start_p99_ms"]
+            figs[f"placement_{size}_{label}_per_s"] = out["placements_per_s"]
+            figs[f"start_p50_{size}_{label}_ms"] = out["start_p50_ms"]
+            figs[f"start_p99_{size}_{label}_ms"] = out["start_p99_ms"]
     if worst_gap is not None:
         figs["heartbeat_worst_gap_intervals"] = worst_gap
     return figs
