@@ -119,8 +119,11 @@ double percentile(std::vector<double> v, double p) {
 
 // utime + stime of a process, in clock ticks; -1 if it is gone.
 long cpu_ticks(int pid) {
+  // One line; getline rather than istreambuf_iterator, which GCC 12 at -O2
+  // warns about (-Wnull-dereference, a false positive).
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string all;
+  if (!std::getline(f, all)) return -1;
   const auto close = all.rfind(')');
   if (close == std::string::npos) return -1;
   std::istringstream rest(all.substr(close + 2));
