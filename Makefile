@@ -11,7 +11,7 @@ DEB_PACKAGES := build-essential cmake pkg-config \
   ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3 \
   zsh man-db systemd adduser
 
-.PHONY: all deps build test unit chaos leaks demo bench clean fuzz-deps fuzz-build fuzz-build-only fuzz \
+.PHONY: all deps build test unit chaos leaks demo bench bench-quick clean fuzz-deps fuzz-build fuzz-build-only fuzz \
   package package-only asan-packages
 
 all: build
@@ -113,9 +113,18 @@ leaks: deps
 demo: build
 	deploy/demo.sh build/bin
 
-# Start/stop latency and the agent's own cost with 10 streams (figures, not pass/fail).
+# Every figure of docs/performance.md against the release build: prints a
+# table and writes build/bench/results.json (bench/run.py; figures, not
+# pass/fail). `bench-quick`: the same figures with smaller sizes, one run each,
+# in under 3 minutes. BENCH_ARGS="--with-peers" adds Slurm side by side
+# (bench/peers/slurm.sh installs slurm-wlm and munge), "--only placement,batch"
+# picks groups.
+BENCH_ARGS ?=
 bench: build
-	python3 bench/start_stop.py build/bin
+	python3 bench/run.py --bin-dir build/release/bin --profile full $(BENCH_ARGS)
+
+bench-quick: build
+	python3 bench/run.py --bin-dir build/release/bin --profile quick $(BENCH_ARGS)
 
 # libFuzzer targets of tests/fuzz (see tests/fuzz/README.md), built with clang
 # in build/fuzz; `make fuzz` runs each for FUZZ_SECONDS, FUZZ_JOBS at a time,
