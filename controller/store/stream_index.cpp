@@ -85,6 +85,7 @@ void StreamIndex::put(const StreamRow& s) {
     it->second = s;
   } else {
     it = rows_.emplace(s.id, s).first;
+    by_id_[s.id] = &it->second;
   }
   link(it->second, +1);
 }
@@ -94,13 +95,14 @@ std::optional<StreamRow> StreamIndex::erase(std::int64_t id) {
   if (it == rows_.end()) return std::nullopt;
   link(it->second, -1);
   std::optional<StreamRow> old = std::move(it->second);
+  by_id_.erase(id);
   rows_.erase(it);
   return old;
 }
 
 const StreamRow* StreamIndex::get(std::int64_t id) const {
-  auto it = rows_.find(id);
-  return it == rows_.end() ? nullptr : &it->second;
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
 }
 
 const StreamRow* StreamIndex::named(const std::string& name) const {

@@ -26,6 +26,13 @@ namespace ffleet::controller::store {
 
 class StreamIndex {
  public:
+  StreamIndex() = default;
+  // Moves keep rows_'s nodes, which by_id_ points into; a copy would not.
+  StreamIndex(StreamIndex&&) = default;
+  StreamIndex& operator=(StreamIndex&&) = default;
+  StreamIndex(const StreamIndex&) = delete;
+  StreamIndex& operator=(const StreamIndex&) = delete;
+
   // Inserts the row, or replaces the row with its id.
   void put(const StreamRow& s);
   // Removes the row; returns it (none: there was no such row).
@@ -75,6 +82,8 @@ class StreamIndex {
   void link(const StreamRow& s, int sign);
 
   std::map<std::int64_t, StreamRow> rows_;
+  // Into rows_ (its nodes never move): every heartbeat looks each of its runs up.
+  std::unordered_map<std::int64_t, StreamRow*> by_id_;
   std::unordered_map<std::string, std::int64_t> by_name_;
   std::array<std::set<std::int64_t>, 8> by_state_;
   std::map<std::string, std::set<std::int64_t>> by_agent_;
