@@ -65,15 +65,18 @@ def group_exists(name):
 
 
 def exec_start(unit):
-    """The unit's ExecStart= line as an argv, and its WorkingDirectory=."""
-    argv, cwd = None, "/"
+    """The unit's ExecStart= line as an argv, its WorkingDirectory=, and the
+    environment systemd gives it (STATE_DIRECTORY from StateDirectory=)."""
+    argv, cwd, env = None, "/", {}
     with open(f"/lib/systemd/system/{unit}") as f:
         for line in f:
             if line.startswith("ExecStart="):
                 argv = shlex.split(line.split("=", 1)[1])
             elif line.startswith("WorkingDirectory="):
                 cwd = line.split("=", 1)[1].strip()
-    return argv, cwd
+            elif line.startswith("StateDirectory="):
+                env["STATE_DIRECTORY"] = "/var/lib/" + line.split("=", 1)[1].strip()
+    return argv, cwd, env
 
 
 class Packages(unittest.TestCase):
@@ -102,13 +105,14 @@ class Packages(unittest.TestCase):
             p.stop()
 
     def start(self, role, *extra):
-        argv, cwd = exec_start(f"ffleet-{role}.service")
+        argv, cwd, env = exec_start(f"ffleet-{role}.service")
         self.assertEqual(argv[:3], [f"/usr/bin/ffleet-{role}", "--config", f"/etc/ffleet/{role}.toml"])
         self.assertTrue(os.path.isdir(cwd), cwd)
         # As the unit would run it: user ffleet, its working directory.
         # (setpriv execs: the pid is the daemon's, as under systemd.)
         p = Proc(role, ["setpriv", "--reuid=ffleet", "--regid=ffleet", "--init-groups", "--",
-                        "sh", "-c", 'cd "$0" && exec "$@"', cwd, *argv, *extra], os.path.join(self.tmp, f"{role}.log"))
+                        "sh", "-c", 'cd "$0" && exec "$@"', cwd, *argv, *extra], os.path.join(self.tmp, f"{role}.log"),
+                 env)
         self.procs.append(p)
         return p
 
