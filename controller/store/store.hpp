@@ -75,8 +75,7 @@ class Store {
   // "" when the index equals the table read afresh; else the first
   // difference (the loop's debug check, FFLEET_DEBUG_CHECK_INDEX).
   std::string verify_index();
-  // The index read afresh from the table (after a commit failed: memory
-  // must not keep what the database does not have).
+  // The index read afresh from the table (at open).
   Status load_index();
 
   Status log_schedule(const ScheduleLogRow& r);

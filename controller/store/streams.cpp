@@ -63,6 +63,7 @@ StreamRow read_stream(const Stmt& q) {
   s.pending_since_ms = q.int64(20);
   return s;
 }
+
 std::vector<StreamRow> copies(const std::vector<const StreamRow*>& rows) {
   std::vector<StreamRow> out;
   out.reserve(rows.size());
