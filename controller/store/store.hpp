@@ -62,7 +62,6 @@ class Store {
   // Streams with id > after_id in id order, at most `limit`.
   std::vector<StreamRow> streams_page(std::int64_t after_id, std::int64_t limit);
   // Copies, in id order, for callers that change them as they go.
-  std::vector<StreamRow> streams_in_state(State state);
   std::vector<StreamRow> streams_on_agent(const std::string& agent);
   // Scheduled streams whose next start has come.
   std::vector<StreamRow> streams_due_to_start(std::int64_t now_ms);

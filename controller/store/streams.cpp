@@ -185,7 +185,6 @@ std::vector<StreamRow> Store::streams_page(std::int64_t after_id, std::int64_t l
   return out;
 }
 
-std::vector<StreamRow> Store::streams_in_state(State state) { return copies(index_->in_state(state)); }
 std::vector<StreamRow> Store::streams_on_agent(const std::string& agent) { return copies(index_->on_agent(agent)); }
 std::vector<StreamRow> Store::streams_due_to_start(std::int64_t now_ms) { return copies(index_->due_to_start(now_ms)); }
 std::vector<StreamRow> Store::streams_due_to_stop(std::int64_t now_ms) { return copies(index_->due_to_stop(now_ms)); }
