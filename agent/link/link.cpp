@@ -47,9 +47,9 @@ Link::Link(zmq::context_t& ctx, std::string endpoint, std::string identity, cons
   socket_.set(zmq::sockopt::immediate, 1);
   socket_.set(zmq::sockopt::reconnect_ivl, 100);
   socket_.set(zmq::sockopt::reconnect_ivl_max, 2000);
-  // Transport heartbeats notice a dead TCP peer (cut cable) that sends no RST.
-  socket_.set(zmq::sockopt::heartbeat_ivl, 1000);
-  socket_.set(zmq::sockopt::heartbeat_timeout, 3000);
+  // A dead TCP peer (cut cable) that sends no RST: the connection closes and
+  // zmq reconnects.
+  zio::watch_tcp_peer(socket_);
   socket_.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(proto::kMaxMessageBytes) * 2);
   socket_.connect(endpoint);
 }

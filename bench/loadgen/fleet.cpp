@@ -48,6 +48,7 @@ Fleet::Fleet(zmq::context_t& ctx, std::string endpoint, std::string prefix, int 
     a.sock->set(zmq::sockopt::immediate, 1);
     a.sock->set(zmq::sockopt::reconnect_ivl, 100);
     a.sock->set(zmq::sockopt::reconnect_ivl_max, 2000);
+    zio::watch_tcp_peer(*a.sock);
     a.sock->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(proto::kMaxMessageBytes) * 2);
     a.sock->set(zmq::sockopt::sndhwm, 10000);
     a.sock->connect(endpoint_);

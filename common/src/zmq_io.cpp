@@ -41,4 +41,12 @@ std::optional<std::vector<std::string>> try_recv(zmq::socket_ref s, std::string*
   return out;
 }
 
+void watch_tcp_peer(zmq::socket_ref s) {
+  s.set(zmq::sockopt::tcp_maxrt, kDeadPeerMs);
+  s.set(zmq::sockopt::tcp_keepalive, 1);
+  s.set(zmq::sockopt::tcp_keepalive_idle, 5);
+  s.set(zmq::sockopt::tcp_keepalive_intvl, 1);
+  s.set(zmq::sockopt::tcp_keepalive_cnt, 3);
+}
+
 }  // namespace ffleet::zio

@@ -138,7 +138,7 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
       clean(m->host);
       for (auto& r : m->runs) clean(r);
       a->host = m->host;
-      a->runs = m->runs;
+      a->set_runs(m->runs);
       if (a->draining_self != m->draining) agent_events_log()->info("agent_draining agent={} draining={}", a->name, m->draining);
       a->draining_self = m->draining;
       // Reconciling costs a lookup per run: at most twice an interval per

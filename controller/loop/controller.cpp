@@ -38,8 +38,7 @@ Controller::Controller(Options opts, store::Store store)
   // (name/instance) and are told apart by the registry.
   sock_.set(zmq::sockopt::router_handover, 1);
   sock_.set(zmq::sockopt::router_mandatory, 1);
-  sock_.set(zmq::sockopt::heartbeat_ivl, 1000);
-  sock_.set(zmq::sockopt::heartbeat_timeout, 3000);
+  zio::watch_tcp_peer(sock_);
   // A peer that does not read its replies costs at most this many queued
   // messages; then sends to it fail (logged) instead of growing memory.
   sock_.set(zmq::sockopt::sndhwm, 200);

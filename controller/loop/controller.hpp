@@ -287,6 +287,7 @@ class Controller {
   // before the turn ends, not at the next tick.
   bool placement_due_ = false;
   std::vector<std::uint64_t> candidate_epochs_;
+  std::vector<std::uint64_t> candidate_runs_epochs_;  // Agent::runs_epoch each candidate's run figures are from
   std::uint64_t candidates_epoch_ = 0;  // bumped when any candidate's registration was copied
   // agent_policies(): the candidates' policies, as of policies_epoch_.
   std::vector<streams::AgentPolicy> policies_;

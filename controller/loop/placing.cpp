@@ -19,17 +19,19 @@ auto placing_log() {
 limits::Limits Controller::current_limits() { return limits::merge(opts_.limits, store_.limits()); }
 
 const std::vector<placement::Candidate>& Controller::candidates() {
-  const auto all = registry_.all();
+  const auto& all = registry_.all();
   if (candidates_.size() != all.size()) {
     candidates_.assign(all.size(), placement::Candidate{});
     candidate_epochs_.assign(all.size(), 0);
+    candidate_runs_epochs_.assign(all.size(), 0);
     ++candidates_epoch_;
   }
   for (std::size_t i = 0; i < all.size(); ++i) {
     const registry::Agent& a = *all[i];
     placement::Candidate& c = candidates_[i];
     // What the agent registered with is copied only when it registers again.
-    if (candidate_epochs_[i] != a.info_epoch || c.name != a.name) {
+    const bool registered_again = candidate_epochs_[i] != a.info_epoch || c.name != a.name;
+    if (registered_again) {
       c.name = a.name;
       c.max_streams = a.info.max_streams;
       c.encoders = a.info.encoders;
@@ -41,11 +43,14 @@ const std::vector<placement::Candidate>& Controller::candidates() {
     c.state = a.state();
     c.active = store_.streams().active_on(a.name);
     c.cpu_percent = a.host.cpu_percent;
+    // What the runs say is derived again only when they were reported again.
+    if (!registered_again && candidate_runs_epochs_[i] == a.runs_epoch) continue;
+    candidate_runs_epochs_[i] = a.runs_epoch;
     // A host whose live streams fall below 1.0x is full, whatever its slots say.
     c.behind = std::any_of(a.runs.begin(), a.runs.end(), [](const proto::RunReport& r) { return r.behind; });
     c.free_sessions = a.info.session_limits;
-    if (c.free_sessions.empty()) continue;
     for (const auto& r : a.runs) {
+      if (c.free_sessions.empty()) break;
       const auto u = r.encoder.find('_');
       if (u == std::string::npos) continue;
       if (auto f = c.free_sessions.find(r.encoder.substr(u + 1)); f != c.free_sessions.end()) --f->second;
@@ -112,7 +117,7 @@ void Controller::place_pending() {
   if (index.count_in_state(State::kPending) == 0) return;
   const std::int64_t now = clock::wall_ms();
   // No agent can take work: nothing to decide this round.
-  const auto all = registry_.all();
+  const auto& all = registry_.all();
   if (std::none_of(all.begin(), all.end(), [](const registry::Agent* a) { return a->accepts_work(); })) return;
   // Once every slot is taken, a stream that waits for one is not tried
   // (a try costs a look at every agent): it keeps the reason it has.

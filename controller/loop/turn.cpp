@@ -177,15 +177,15 @@ bool Controller::guarded(const std::string& what, const std::function<void()>& f
 }
 
 void Controller::begin_turn() {
+  // Issued to SQLite only if a handler runs a statement (store/sqlite.hpp).
   turn_tx_ = std::make_unique<store::Transaction>(store_.db());
-  if (!turn_tx_->begin_status())
-    turn_log()->error("store_failed op=begin error=\"{}\"", turn_tx_->begin_status().message());
 }
 
 void Controller::end_turn() {
   const auto began = LoopMetrics::Clock::now();
+  const bool wrote = turn_tx_ && turn_tx_->issued();
   Status committed = turn_tx_ ? turn_tx_->commit() : Status::ok();
-  metrics_.commit(began);
+  if (wrote) metrics_.commit(began);
   turn_tx_.reset();
   if (!committed) turn_log()->error("store_failed op=commit error=\"{}\" action=answer_errors", committed.message());
   flush(committed);

@@ -10,6 +10,20 @@ std::uint64_t next_epoch() {
 }
 }  // namespace
 
+void Agent::set_runs(std::vector<proto::RunReport> reported) {
+  runs = std::move(reported);
+  runs_epoch = next_epoch();
+}
+
+Agent& Registry::known(const std::string& name) {
+  auto [it, added] = agents_.try_emplace(name);
+  if (added) {
+    all_.clear();
+    for (const auto& [n, a] : agents_) all_.push_back(&a);
+  }
+  return it->second;
+}
+
 const proto::RunReport* Agent::run(std::int64_t stream_id, std::int64_t attempt) const {
   for (const auto& r : runs)
     if (r.stream_id == stream_id && r.attempt == attempt) return &r;
@@ -18,7 +32,7 @@ const proto::RunReport* Agent::run(std::int64_t stream_id, std::int64_t attempt)
 
 void Registry::remember(const std::string& name, const proto::Register& info, bool drain_requested,
                         std::int64_t grace_until_ms, std::int64_t last_seen_wall_ms) {
-  Agent& a = agents_[name];
+  Agent& a = known(name);
   a.name = name;
   a.info = info;
   a.info_epoch = next_epoch();
@@ -30,7 +44,7 @@ void Registry::remember(const std::string& name, const proto::Register& info, bo
 
 Agent& Registry::on_register(const proto::Register& r, const std::string& peer, std::int64_t now_ms,
                              std::int64_t now_wall_ms, const std::string& key) {
-  Agent& a = agents_[r.name];
+  Agent& a = known(r.name);
   if (a.connected) by_peer_.erase(a.peer);
   by_peer_[peer] = r.name;
   a.name = r.name;
@@ -46,7 +60,7 @@ Agent& Registry::on_register(const proto::Register& r, const std::string& peer, 
   a.draining_self = r.draining;
   a.last_heard_ms = now_ms;
   a.last_seen_wall_ms = now_wall_ms;
-  a.runs = r.runs;
+  a.set_runs(r.runs);
   return a;
 }
 
@@ -79,7 +93,7 @@ std::vector<std::string> Registry::expire(std::int64_t now_ms, std::int64_t lost
     if (a.connected && now_ms - a.last_heard_ms > lost_after_ms && now_ms >= a.grace_until_ms) {
       a.connected = false;
       by_peer_.erase(a.peer);
-      a.runs.clear();
+      a.set_runs({});
       lost.push_back(name);
     } else if (!a.connected && a.loss_pending && now_ms >= a.grace_until_ms) {
       a.loss_pending = false;
@@ -106,12 +120,6 @@ std::vector<Agent*> Registry::settle(std::int64_t now_ms) {
     a.provisional_until_ms = 0;
     if (a.connected) out.push_back(&a);
   }
-  return out;
-}
-
-std::vector<const Agent*> Registry::all() const {
-  std::vector<const Agent*> out;
-  for (const auto& [n, a] : agents_) out.push_back(&a);
   return out;
 }
 

@@ -43,7 +43,10 @@ struct Agent {
   // name, and then its missing runs are judged (steady clock; 0: settled).
   std::int64_t provisional_until_ms = 0;
   proto::HostStats host;
-  std::vector<proto::RunReport> runs;
+  std::vector<proto::RunReport> runs;  // set through set_runs()
+  // Changes whenever `runs` is replaced: what placement derived from them
+  // (a run behind, encoder sessions in use) is current while this is.
+  std::uint64_t runs_epoch = 0;
   // Runs it reports that another database placed (see Controller::foreign).
   std::int64_t unknown_runs = 0;
   // The last process refused for using this name, for `agent ls`.
@@ -56,10 +59,16 @@ struct Agent {
   }
   bool accepts_work() const { return state() == kReady && provisional_until_ms == 0; }
   const proto::RunReport* run(std::int64_t stream_id, std::int64_t attempt) const;
+  void set_runs(std::vector<proto::RunReport> reported);
 };
 
 class Registry {
  public:
+  Registry() = default;
+  Registry(const Registry&) = delete;  // all_ points into agents_
+  Registry& operator=(const Registry&) = delete;
+  Registry(Registry&&) = default;
+  Registry& operator=(Registry&&) = default;
   // An agent known from the database but not (yet) connected since start-up.
   void remember(const std::string& name, const proto::Register& info, bool drain_requested, std::int64_t grace_until_ms,
                 std::int64_t last_seen_wall_ms);
@@ -84,11 +93,14 @@ class Registry {
   bool disconnect(const std::string& name);
   // Agents whose provisional registration ended by `now`: settled from here.
   std::vector<Agent*> settle(std::int64_t now_ms);
-  std::vector<const Agent*> all() const;
+  // Every agent, by name (kept: it changes only when an agent is first known).
+  const std::vector<const Agent*>& all() const { return all_; }
   std::vector<Agent*> connected();
 
  private:
+  Agent& known(const std::string& name);
   std::map<std::string, Agent> agents_;
+  std::vector<const Agent*> all_;
   std::map<std::string, std::string> by_peer_;  // routing id -> name, connected agents only
 };
 

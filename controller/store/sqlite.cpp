@@ -26,16 +26,26 @@ void drop_cached_statements(sqlite3* db) {
   cache().erase(it);
 }
 
-Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db), sql_(sql) {
-  auto& idle = cache()[db][sql_];
+Stmt::Stmt(Db& owner, std::string_view sql) : db_(owner.raw()), sql_(sql) {
+  if (Status opened = owner.issue_pending(); !opened) {
+    status_ = opened;
+    return;
+  }
+  take();
+}
+
+Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db), sql_(sql) { take(); }
+
+void Stmt::take() {
+  auto& idle = cache()[db_][sql_];
   if (!idle.empty()) {
     stmt_ = idle.back();
     idle.pop_back();
     return;
   }
-  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) !=
+  if (sqlite3_prepare_v3(db_, sql_.data(), static_cast<int>(sql_.size()), SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) !=
       SQLITE_OK) {
-    status_ = Status::error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+    status_ = Status::error(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
     sqlite3_finalize(stmt_);
     stmt_ = nullptr;
   }
@@ -115,6 +125,27 @@ Db::~Db() {
 }
 
 Status Db::exec(std::string_view sql) {
+  if (Status opened = issue_pending(); !opened) return opened;
+  return exec_now(sql);
+}
+
+Status Db::issue_pending() {
+  for (auto& level : levels_) {
+    if (level.issued) continue;
+    if (Status s = control(level.savepoint.empty() ? std::string("BEGIN IMMEDIATE") : "SAVEPOINT " + level.savepoint); !s)
+      return s;
+    level.issued = true;
+  }
+  return Status::ok();
+}
+
+Status Db::control(const std::string& sql) {
+  Stmt q(db_, sql);
+  q.step();
+  return q.status();
+}
+
+Status Db::exec_now(std::string_view sql) {
   char* err = nullptr;
   const std::string s(sql);
   if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
@@ -133,45 +164,47 @@ void Db::undo_to(std::size_t mark) {
   }
 }
 
-Transaction::Transaction(Db& db) : db_(db), nested_(db.in_transaction()), undo_mark_(db.undo_mark()) {
-  static std::uint64_t counter = 0;
-  if (nested_) {
-    name_ = "sp" + std::to_string(++counter);
-    begin_ = db_.exec("SAVEPOINT " + name_);
-  } else {
-    begin_ = db_.exec("BEGIN IMMEDIATE");
-  }
+Transaction::Transaction(Db& db) : db_(db), depth_(db.levels_.size()), undo_mark_(db.undo_mark()) {
+  db_.levels_.push_back({depth_ == 0 ? std::string() : "sp" + std::to_string(depth_), false});
 }
 
 Transaction::~Transaction() {
   if (!done_) rollback();
 }
 
+bool Transaction::issued() const { return !done_ && db_.levels_.at(depth_).issued; }
+
 void Transaction::rollback() {
-  if (done_ || !begin_.is_ok()) return;
+  if (done_) return;
   done_ = true;
   // Memory first: SQLite may have rolled the whole transaction back on its
   // own (a full disk), and the journal must be undone all the same.
   db_.undo_to(undo_mark_);
-  if (nested_) {
-    (void)db_.exec("ROLLBACK TO " + name_);
-    (void)db_.exec("RELEASE " + name_);
-  } else if (db_.in_transaction()) {
-    (void)db_.exec("ROLLBACK");
+  const Db::Level level = db_.levels_.at(depth_);
+  db_.levels_.resize(depth_);
+  if (!level.issued) return;
+  if (!level.savepoint.empty()) {
+    (void)db_.control("ROLLBACK TO " + level.savepoint);
+    (void)db_.control("RELEASE " + level.savepoint);
+  } else if (sqlite3_get_autocommit(db_.raw()) == 0) {
+    (void)db_.control("ROLLBACK");
   }
 }
 
 Status Transaction::commit() {
-  if (!begin_.is_ok()) return begin_;
   if (done_) return Status::error("transaction already ended");
-  Status s = db_.exec(nested_ ? "RELEASE " + name_ : std::string("COMMIT"));
-  if (!s) {
-    rollback();
-    return s;
+  const Db::Level level = db_.levels_.at(depth_);
+  if (level.issued) {
+    Status s = db_.control(level.savepoint.empty() ? std::string("COMMIT") : "RELEASE " + level.savepoint);
+    if (!s) {
+      rollback();
+      return s;
+    }
   }
   done_ = true;
-  if (!nested_) db_.forget_undo();
-  return s;
+  db_.levels_.resize(depth_);
+  if (depth_ == 0) db_.forget_undo();
+  return Status::ok();
 }
 
 }  // namespace ffleet::controller::store

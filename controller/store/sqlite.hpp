@@ -28,9 +28,12 @@ class Unavailable : public std::runtime_error {
 // A prepared statement, taken from a cache per connection and given back
 // (reset, bindings cleared) when it goes out of scope: the hot paths run the
 // same few statements, and parsing SQL each time cost more than running it.
+class Db;
+
 class Stmt {
  public:
-  Stmt(sqlite3* db, std::string_view sql);
+  // Issues what open transactions have not issued yet (Db::issue_pending).
+  Stmt(Db& db, std::string_view sql);
   ~Stmt();
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
@@ -52,6 +55,9 @@ class Stmt {
   bool is_blob(int col) const;
 
  private:
+  friend class Db;
+  Stmt(sqlite3* db, std::string_view sql);  // without issuing (Db's own statements)
+  void take();  // from the cache, or prepared
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   std::string sql_;
@@ -67,7 +73,7 @@ class Db {
   // connection before failing (the controller holds its database alone; this
   // bounds a stall if something else, a backup tool say, takes a lock).
   static Result<Db> open(const std::string& path, int busy_timeout_ms);
-  Db(Db&& o) noexcept : db_(o.db_), undo_(std::move(o.undo_)) { o.db_ = nullptr; }
+  Db(Db&& o) noexcept : db_(o.db_), undo_(std::move(o.undo_)), levels_(std::move(o.levels_)) { o.db_ = nullptr; }
   Db& operator=(Db&&) = delete;
   ~Db();
 
@@ -75,7 +81,13 @@ class Db {
   Status exec(std::string_view sql);
   std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
-  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+  // Inside a Transaction, issued to SQLite yet or not.
+  bool in_transaction() const { return !levels_.empty(); }
+  // Transactions are issued lazily: BEGIN IMMEDIATE and the SAVEPOINTs of
+  // the open Transactions run just before the first statement inside them,
+  // so a loop turn that touches no table costs no SQL and no file lock (with
+  // 1,000 agents heartbeating, most turns). Every statement calls this first.
+  Status issue_pending();
 
   // The undo journal of what is kept in memory beside the tables (the
   // store's stream index): inside a transaction each change to it records
@@ -90,31 +102,43 @@ class Db {
   void forget_undo() { undo_.clear(); }
 
  private:
+  friend class Transaction;
   explicit Db(sqlite3* db) : db_(db) {}
+  Status exec_now(std::string_view sql);
+  // One statement from the statement cache, without issuing (BEGIN, SAVEPOINT...).
+  Status control(const std::string& sql);
+  // The open Transactions, outermost first; a savepoint's name ("" for the
+  // outermost, a BEGIN; then sp1, sp2... by depth, so the few statements
+  // that open and close them are prepared once). The issued ones are a prefix.
+  struct Level {
+    std::string savepoint;
+    bool issued = false;
+  };
   sqlite3* db_;
   std::vector<std::function<void()>> undo_;
+  std::vector<Level> levels_;
 };
 
-// BEGIN IMMEDIATE on construction, or a SAVEPOINT inside an open transaction
-// (the loop's turn); rolled back unless commit() succeeded. A nested commit
-// only releases the savepoint: the change is durable when the outermost
-// transaction commits.
+// A transaction, or a SAVEPOINT inside an open one (the loop's turn), issued
+// when its first statement runs (Db::issue_pending); rolled back unless
+// commit() succeeded. A nested commit only releases the savepoint: the change
+// is durable when the outermost transaction commits. Transactions nest
+// strictly (each one ends before the one it is inside).
 class Transaction {
  public:
   explicit Transaction(Db& db);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
-  Status begin_status() const { return begin_; }
   Status commit();
   void rollback();
+  // Whether a statement ran inside it (so committing costs SQLite a write).
+  bool issued() const;
 
  private:
   Db& db_;
-  bool nested_ = false;
+  std::size_t depth_;
   std::size_t undo_mark_ = 0;
-  std::string name_;
-  Status begin_;
   bool done_ = false;
 };
 

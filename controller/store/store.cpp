@@ -98,7 +98,7 @@ Store::~Store() {
 }
 
 Status Store::read_id() {
-  Stmt q(db_.raw(), "SELECT value FROM meta WHERE key='store_id'");
+  Stmt q(db_, "SELECT value FROM meta WHERE key='store_id'");
   if (q.step()) id_ = q.text(0);
   if (!q.status()) return q.status();
   if (id_.empty()) return Status::error("database " + path_ + " has no store_id (damaged?)");
@@ -121,7 +121,7 @@ Status Store::migrate() {
       !s)
     return s;
   {
-    Stmt q(db_.raw(), "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    Stmt q(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     if (q.step()) version_ = static_cast<int>(q.int64(0));
     if (!q.status()) return q.status();
   }
@@ -131,9 +131,8 @@ Status Store::migrate() {
     newest = std::max(newest, v);
     if (v <= version_) continue;
     Transaction tx(db_);
-    if (!tx.begin_status()) return tx.begin_status();
     if (Status s = db_.exec(m.sql); !s) return Status::error("migration " + std::string(m.file) + ": " + s.message());
-    Stmt ins(db_.raw(), "INSERT INTO schema_migrations (version, file, applied_at_ms) VALUES (?, ?, strftime('%s','now')*1000)");
+    Stmt ins(db_, "INSERT INTO schema_migrations (version, file, applied_at_ms) VALUES (?, ?, strftime('%s','now')*1000)");
     ins.bind(1, v).bind(2, std::string(m.file)).step();
     if (!ins.status()) return ins.status();
     if (Status s = tx.commit(); !s) return s;
@@ -146,11 +145,11 @@ Status Store::migrate() {
 }
 
 Status Store::log_schedule(const ScheduleLogRow& r) {
-  Stmt q(db_.raw(),
+  Stmt q(db_,
          "INSERT INTO schedule_log (stream_id, occurrence_ms, outcome, detail, recorded_at_ms) VALUES (?,?,?,?,?)");
   q.bind(1, r.stream_id).bind(2, r.occurrence_ms).bind(3, r.outcome).bind(4, r.detail).bind(5, r.recorded_at_ms).step();
   if (!q.status()) return q.status();
-  Stmt prune(db_.raw(),
+  Stmt prune(db_,
              "DELETE FROM schedule_log WHERE stream_id=? AND rowid NOT IN (SELECT rowid FROM schedule_log WHERE "
              "stream_id=? ORDER BY rowid DESC LIMIT ?)");
   prune.bind(1, r.stream_id).bind(2, r.stream_id).bind(3, opts_.schedule_history).step();
@@ -158,7 +157,7 @@ Status Store::log_schedule(const ScheduleLogRow& r) {
 }
 
 std::vector<ScheduleLogRow> Store::schedule_log(std::int64_t stream_id) {
-  Stmt q(db_.raw(),
+  Stmt q(db_,
          "SELECT stream_id, occurrence_ms, outcome, detail, recorded_at_ms FROM schedule_log WHERE stream_id=? "
          "ORDER BY rowid");
   q.bind(1, stream_id);
@@ -168,18 +167,18 @@ std::vector<ScheduleLogRow> Store::schedule_log(std::int64_t stream_id) {
 }
 
 Status Store::insert_run(const RunRow& r) {
-  Stmt q(db_.raw(),
+  Stmt q(db_,
          "INSERT OR IGNORE INTO runs (stream_id, attempt, agent, encoder, requested_at_ms) VALUES (?,?,?,?,?)");
   q.bind(1, r.stream_id).bind(2, r.attempt).bind(3, r.agent).bind(4, r.encoder).bind(5, r.requested_at_ms).step();
   if (!q.status()) return q.status();
   // Bounded history: attempts only grow, so the latest N are the highest.
-  Stmt prune(db_.raw(), "DELETE FROM runs WHERE stream_id=? AND attempt <= ?");
+  Stmt prune(db_, "DELETE FROM runs WHERE stream_id=? AND attempt <= ?");
   prune.bind(1, r.stream_id).bind(2, r.attempt - opts_.run_history).step();
   return prune.status();
 }
 
 Status Store::update_run(const RunRow& r) {
-  Stmt q(db_.raw(),
+  Stmt q(db_,
          "UPDATE runs SET agent=?, pid=?, encoder=?, started_at_ms=?, ended_at_ms=?, exit_code=?, signal=?, reason=?, "
          "error=?, stderr_tail=? WHERE stream_id=? AND attempt=?");
   q.bind(1, r.agent);
@@ -218,14 +217,14 @@ RunRow read_run(const Stmt& q) {
 }  // namespace
 
 std::optional<RunRow> Store::run(std::int64_t stream_id, std::int64_t attempt) {
-  Stmt q(db_.raw(), std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? AND attempt=?");
+  Stmt q(db_, std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? AND attempt=?");
   q.bind(1, stream_id).bind(2, attempt);
   if (!q.row()) return std::nullopt;
   return read_run(q);
 }
 
 std::vector<RunRow> Store::runs(std::int64_t stream_id) {
-  Stmt q(db_.raw(), std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? ORDER BY attempt");
+  Stmt q(db_, std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? ORDER BY attempt");
   q.bind(1, stream_id);
   std::vector<RunRow> out;
   while (q.row()) out.push_back(read_run(q));
@@ -233,7 +232,7 @@ std::vector<RunRow> Store::runs(std::int64_t stream_id) {
 }
 
 std::vector<RunRow> Store::latest_runs(std::int64_t stream_id, std::int64_t limit) {
-  Stmt q(db_.raw(), std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? ORDER BY attempt DESC LIMIT ?");
+  Stmt q(db_, std::string("SELECT ") + kRunCols + " FROM runs WHERE stream_id=? ORDER BY attempt DESC LIMIT ?");
   q.bind(1, stream_id).bind(2, limit);
   std::vector<RunRow> out;
   while (q.row()) out.push_back(read_run(q));
@@ -242,13 +241,13 @@ std::vector<RunRow> Store::latest_runs(std::int64_t stream_id, std::int64_t limi
 }
 
 std::int64_t Store::run_count(std::int64_t stream_id) {
-  Stmt q(db_.raw(), "SELECT COUNT(*) FROM runs WHERE stream_id=?");
+  Stmt q(db_, "SELECT COUNT(*) FROM runs WHERE stream_id=?");
   q.bind(1, stream_id);
   return q.row() ? q.int64(0) : 0;
 }
 
 Status Store::upsert_agent(const AgentRow& a) {
-  Stmt q(db_.raw(),
+  Stmt q(db_,
          "INSERT INTO agents (name, hostname, cpus, mem_bytes, ffmpeg_version, max_streams, encoders, draining, "
          "first_seen_ms, last_seen_ms) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET "
          "hostname=excluded.hostname, cpus=excluded.cpus, mem_bytes=excluded.mem_bytes, "
@@ -261,13 +260,13 @@ Status Store::upsert_agent(const AgentRow& a) {
 }
 
 Status Store::set_agent_draining(const std::string& name, bool draining) {
-  Stmt q(db_.raw(), "UPDATE agents SET draining=? WHERE name=?");
+  Stmt q(db_, "UPDATE agents SET draining=? WHERE name=?");
   q.bind(1, std::int64_t{draining ? 1 : 0}).bind(2, name).step();
   return q.status();
 }
 
 std::vector<AgentRow> Store::agents() {
-  Stmt q(db_.raw(),
+  Stmt q(db_,
          "SELECT name, hostname, cpus, mem_bytes, ffmpeg_version, max_streams, encoders, draining, first_seen_ms, "
          "last_seen_ms FROM agents ORDER BY name");
   std::vector<AgentRow> out;
@@ -289,7 +288,7 @@ std::vector<AgentRow> Store::agents() {
 }
 
 Status Store::set_limit(const std::string& scope, std::int64_t value) {
-  Stmt q(db_.raw(), "INSERT INTO limits (scope, value) VALUES (?, ?) ON CONFLICT(scope) DO UPDATE SET value=excluded.value");
+  Stmt q(db_, "INSERT INTO limits (scope, value) VALUES (?, ?) ON CONFLICT(scope) DO UPDATE SET value=excluded.value");
   q.bind(1, scope).bind(2, value).step();
   // Read again on the next limits(); so too if this is rolled back.
   cached_->limits.reset();
@@ -299,7 +298,7 @@ Status Store::set_limit(const std::string& scope, std::int64_t value) {
 
 std::map<std::string, std::int64_t> Store::limits() {
   if (cached_->limits) return *cached_->limits;
-  Stmt q(db_.raw(), "SELECT scope, value FROM limits");
+  Stmt q(db_, "SELECT scope, value FROM limits");
   std::map<std::string, std::int64_t> out;
   while (q.row()) out[q.text(0)] = q.int64(1);
   cached_->limits = out;

@@ -116,7 +116,7 @@ class Store {
   Status read_id();
   Result<StreamIndex> read_index();
   // Puts `s` in the index, with its undo in the transaction's journal.
-  void remember(const StreamRow& s);
+  void remember(StreamRow s);
 
   Db db_;
   std::string path_;

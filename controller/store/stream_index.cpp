@@ -1,5 +1,7 @@
 #include "store/stream_index.hpp"
 
+#include <utility>
+
 #include <algorithm>
 #include <iterator>
 
@@ -78,16 +80,19 @@ void StreamIndex::link(const StreamRow& s, int sign) {
       if (o != "null" && o != "-") member(destinations_, o, s.id, sign);
 }
 
-void StreamIndex::put(const StreamRow& s) {
+std::optional<StreamRow> StreamIndex::put(StreamRow s) {
+  std::optional<StreamRow> old;
   auto it = rows_.find(s.id);
   if (it != rows_.end()) {
     link(it->second, -1);
-    it->second = s;
+    old = std::exchange(it->second, std::move(s));
   } else {
-    it = rows_.emplace(s.id, s).first;
-    by_id_[s.id] = &it->second;
+    const std::int64_t id = s.id;
+    it = rows_.emplace(id, std::move(s)).first;
+    by_id_[id] = &it->second;
   }
   link(it->second, +1);
+  return old;
 }
 
 std::optional<StreamRow> StreamIndex::erase(std::int64_t id) {

@@ -33,8 +33,9 @@ class StreamIndex {
   StreamIndex(const StreamIndex&) = delete;
   StreamIndex& operator=(const StreamIndex&) = delete;
 
-  // Inserts the row, or replaces the row with its id.
-  void put(const StreamRow& s);
+  // Inserts the row, or replaces the row with its id and returns the row
+  // it replaced.
+  std::optional<StreamRow> put(StreamRow s);
   // Removes the row; returns it (none: there was no such row).
   std::optional<StreamRow> erase(std::int64_t id);
 

@@ -76,7 +76,7 @@ std::vector<StreamRow> copies(const std::vector<const StreamRow*>& rows) {
 Result<StreamIndex> Store::read_index() {
   StreamIndex index;
   try {
-    Stmt q(db_.raw(), std::string("SELECT ") + kStreamCols + " FROM streams ORDER BY id");
+    Stmt q(db_, std::string("SELECT ") + kStreamCols + " FROM streams ORDER BY id");
     while (q.row()) index.put(read_stream(q));
   } catch (const Unavailable& e) {
     return Result<StreamIndex>::failure(e.what());
@@ -97,18 +97,17 @@ std::string Store::verify_index() {
   return index_->diff(*fresh);
 }
 
-void Store::remember(const StreamRow& s) {
-  std::optional<StreamRow> before;
-  if (const StreamRow* old = index_->get(s.id)) before = *old;
-  index_->put(s);
-  db_.on_undo([ix = index_.get(), id = s.id, before = std::move(before)] {
+void Store::remember(StreamRow s) {
+  const std::int64_t id = s.id;
+  std::optional<StreamRow> before = index_->put(std::move(s));
+  db_.on_undo([ix = index_.get(), id, before = std::move(before)] {
     if (before) ix->put(*before);
     else ix->erase(id);
   });
 }
 
 Result<std::int64_t> Store::insert_stream(const StreamRow& s) {
-  Stmt q(db_.raw(),
+  Stmt q(db_,
          "INSERT INTO streams (name, owner, spec, desired, state, agent, attempt, pid, encoder, last_error, waiting_for, "
          "created_at_ms, updated_at_ms, next_start_ms, stop_at_ms, retries, retry_at_ms, avoid_agent, priority, "
          "pending_since_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -125,35 +124,44 @@ Result<std::int64_t> Store::insert_stream(const StreamRow& s) {
   }
   StreamRow stored = s;
   stored.id = db_.last_insert_id();
-  remember(stored);
-  return stored.id;
+  const std::int64_t id = stored.id;
+  remember(std::move(stored));
+  return id;
 }
 
 Status Store::update_stream(const StreamRow& s) {
-  Stmt q(db_.raw(),
-         "UPDATE streams SET spec=?, desired=?, state=?, agent=?, attempt=?, pid=?, encoder=?, last_error=?, "
-         "waiting_for=?, updated_at_ms=?, next_start_ms=?, stop_at_ms=?, retries=?, retry_at_ms=?, avoid_agent=?, "
-         "priority=?, pending_since_ms=? WHERE id=?");
-  q.bind_blob(1, encode_spec(s.spec)).bind(2, std::string(to_string(s.desired))).bind(3, std::string(to_string(s.state))).bind(4, s.agent).bind(5, s.attempt);
-  q.bind(6, s.pid).bind(7, s.encoder).bind(8, s.last_error).bind(9, s.waiting_for).bind(10, s.updated_at_ms);
-  q.bind(11, s.next_start_ms).bind(12, s.stop_at_ms).bind(13, s.retries).bind(14, s.retry_at_ms);
-  q.bind(15, s.avoid_agent).bind(16, s.priority).bind(17, s.pending_since_ms).bind(18, s.id);
+  const StreamRow* old = index_->get(s.id);
+  // Most updates change the state, not the spec: an unchanged spec is
+  // neither encoded nor written again.
+  const bool same_spec = old && old->spec == s.spec;
+  Stmt q(db_, same_spec ? "UPDATE streams SET desired=?, state=?, agent=?, attempt=?, pid=?, encoder=?, last_error=?, "
+                          "waiting_for=?, updated_at_ms=?, next_start_ms=?, stop_at_ms=?, retries=?, retry_at_ms=?, "
+                          "avoid_agent=?, priority=?, pending_since_ms=? WHERE id=?"
+                        : "UPDATE streams SET desired=?, state=?, agent=?, attempt=?, pid=?, encoder=?, last_error=?, "
+                          "waiting_for=?, updated_at_ms=?, next_start_ms=?, stop_at_ms=?, retries=?, retry_at_ms=?, "
+                          "avoid_agent=?, priority=?, pending_since_ms=?, spec=? WHERE id=?");
+  q.bind(1, std::string(to_string(s.desired))).bind(2, std::string(to_string(s.state))).bind(3, s.agent).bind(4, s.attempt);
+  q.bind(5, s.pid).bind(6, s.encoder).bind(7, s.last_error).bind(8, s.waiting_for).bind(9, s.updated_at_ms);
+  q.bind(10, s.next_start_ms).bind(11, s.stop_at_ms).bind(12, s.retries).bind(13, s.retry_at_ms);
+  q.bind(14, s.avoid_agent).bind(15, s.priority).bind(16, s.pending_since_ms);
+  if (same_spec) q.bind(17, s.id);
+  else q.bind_blob(17, encode_spec(s.spec)).bind(18, s.id);
   q.step();
   if (!q.status()) return q.status();
   // The name and owner never change (the UPDATE leaves them): memory keeps
   // what the table holds.
-  if (const StreamRow* old = index_->get(s.id); old && db_.changes() > 0) {
+  if (old && db_.changes() > 0) {
     StreamRow stored = s;
     stored.name = old->name;
     stored.owner = old->owner;
     stored.created_at_ms = old->created_at_ms;
-    remember(stored);
+    remember(std::move(stored));
   }
   return Status::ok();
 }
 
 Status Store::delete_stream(std::int64_t id) {
-  Stmt q(db_.raw(), "DELETE FROM streams WHERE id=?");
+  Stmt q(db_, "DELETE FROM streams WHERE id=?");
   q.bind(1, id).step();
   if (!q.status()) return q.status();
   if (auto old = index_->erase(id))

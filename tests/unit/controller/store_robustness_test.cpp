@@ -192,7 +192,6 @@ TEST_F(StoreRobustness, SavepointsNestInsideTheTurnTransaction) {
   ASSERT_TRUE(s);
   {
     Transaction turn(s->db());
-    ASSERT_TRUE(turn.begin_status());
     {
       Transaction kept(s->db());
       ASSERT_TRUE(s->insert_stream(row("kept")));
@@ -206,6 +205,45 @@ TEST_F(StoreRobustness, SavepointsNestInsideTheTurnTransaction) {
   }
   EXPECT_TRUE(s->find_stream("kept").has_value());
   EXPECT_FALSE(s->find_stream("undone").has_value());
+}
+
+TEST_F(StoreRobustness, ATransactionIsIssuedOnlyWhenAStatementRunsInIt) {
+  auto s = Store::open(path_);
+  ASSERT_TRUE(s);
+  auto sqlite_open = [&] { return sqlite3_get_autocommit(s->db().raw()) == 0; };
+  {
+    // A turn that touches no table: no BEGIN, no COMMIT, no file lock.
+    Transaction turn(s->db());
+    {
+      Transaction idle(s->db());
+      ASSERT_TRUE(idle.commit());
+    }
+    EXPECT_FALSE(turn.issued());
+    EXPECT_FALSE(sqlite_open());
+    ASSERT_TRUE(turn.commit());
+  }
+  {
+    // A statement deep inside issues every level around it, outermost first;
+    // rolling the inner one back keeps what the outer one wrote.
+    Transaction turn(s->db());
+    ASSERT_TRUE(s->insert_stream(row("outer")));
+    {
+      Transaction quiet(s->db());
+      {
+        Transaction inner(s->db());
+        ASSERT_TRUE(s->insert_stream(row("inner")));
+        EXPECT_TRUE(inner.issued());
+      }  // rolled back
+      EXPECT_TRUE(quiet.issued());
+      ASSERT_TRUE(quiet.commit());
+    }
+    EXPECT_TRUE(sqlite_open());
+    ASSERT_TRUE(turn.commit());
+    EXPECT_FALSE(sqlite_open());
+  }
+  EXPECT_TRUE(s->find_stream("outer").has_value());
+  EXPECT_FALSE(s->find_stream("inner").has_value());
+  EXPECT_FALSE(s->streams().named("inner"));
 }
 
 }  // namespace

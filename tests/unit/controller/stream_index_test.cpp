@@ -83,7 +83,6 @@ TEST_F(StreamIndexStore, RandomTurnsWithRollbacksKeepMemoryEqualToTheTable) {
     int next_name = 0;
     for (int turn = 0; turn < 300; ++turn) {
       Transaction tx(s.db());
-      ASSERT_TRUE(tx.begin_status());
       for (int unit = 0; unit < 4; ++unit) {
         Transaction sp(s.db());
         for (int op = 0; op < 3; ++op) {

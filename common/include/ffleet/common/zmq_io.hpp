@@ -24,4 +24,17 @@ Status send(zmq::socket_ref s, const std::vector<std::string>& frames, const std
 // `user_id`, also the connection's ZAP User-Id ("" when it has none).
 std::optional<std::vector<std::string>> try_recv(zmq::socket_ref s, std::string* user_id = nullptr);
 
+// Data a TCP peer has not acknowledged within this long closes the connection.
+inline constexpr int kDeadPeerMs = 3000;
+
+// Lets the kernel notice a dead TCP peer (a cut cable, a host gone: no RST):
+// unacknowledged data closes the connection after kDeadPeerMs
+// (TCP_USER_TIMEOUT), and a connection without traffic is probed (keepalive).
+// Both ends send a heartbeat every second, so data is always in flight. Used
+// instead of ZMTP heartbeats: libzmq keeps every connection's timers in one
+// map and cancels one by a linear scan on each message received, so with
+// 1,000 agents those scans plus the PING/PONG packets were half of the
+// controller's idle CPU (docs/performance.md).
+void watch_tcp_peer(zmq::socket_ref s);
+
 }  // namespace ffleet::zio

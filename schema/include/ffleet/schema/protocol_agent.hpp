@@ -161,6 +161,7 @@ struct StreamSpec {
   std::string on_host_lost = "failover";
   std::int64_t priority = 0;  // pending streams start higher first, then first come
   bool overwrite = false;     // an output file that exists may be replaced (else the run fails)
+  bool operator==(const StreamSpec&) const = default;
 };
 template <class V> void describe(V& v, StreamSpec& m) {
   v.req("inputs", m.inputs);
