@@ -130,7 +130,7 @@ bench-quick: build
 # in build/fuzz; `make fuzz` runs each for FUZZ_SECONDS, FUZZ_JOBS at a time,
 # and fails if any of them finds a crash or a broken property.
 FUZZ_SECONDS ?= 60
-FUZZ_TEST_SECONDS ?= 10
+FUZZ_TEST_SECONDS ?= 5
 FUZZ_JOBS ?= 2
 FUZZ_DEB_PACKAGES := clang-14 libclang-rt-14-dev
 

@@ -3,7 +3,6 @@ stop on one agent next to a bare spawn and kill of the same ffmpeg command,
 short batch jobs through ffleet next to the same commands run directly, the
 history's size in SQLite, failover after an agent's SIGKILL, and what the
 agent itself costs with 1, 10 and 50 live streams."""
-import concurrent.futures
 import os
 import signal
 import sqlite3
@@ -160,21 +159,21 @@ def batch(ctx):
     os.makedirs(direct_dir, exist_ok=True)
     i_in = argv.index("-i") + 1
 
-    def job(i):
-        a = list(argv)
-        a[i_in] = ONE_FRAME
-        a[-1] = os.path.join(direct_dir, f"j{i}.mp4")
-        return subprocess.run(a, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              timeout=60).returncode
+    # xargs -P runs them: the leanest runner at hand (a Python thread pool
+    # spawning each one was ~20% slower than xargs on the same jobs).
+    a = list(argv)
+    a[i_in] = ONE_FRAME
+    a[-1] = os.path.join(direct_dir, "j{}.mp4")
     try:
         t0 = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(par) as pool:
-            codes = list(pool.map(job, range(k)))
+        r = subprocess.run(["xargs", "-P", str(par), "-I", "{}", *a], input="\n".join(map(str, range(k))) + "\n",
+                           text=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=k * 10 + 60)
         t1 = time.monotonic()
+        made = len([f for f in os.listdir(direct_dir) if f.endswith(".mp4")])
     finally:
         subprocess.run(["rm", "-rf", direct_dir])
-    if any(codes):
-        ctx.note(f"batch direct: {sum(1 for x in codes if x)} of {k} commands failed")
+    if r.returncode != 0 or made != k:
+        ctx.note(f"batch direct: xargs exited {r.returncode}, {made} of {k} outputs written")
         return figs
     figs["batch_direct_jobs_per_s"] = k / (t1 - t0)
     if "batch_ffleet_jobs_per_s" in figs:

@@ -50,8 +50,12 @@ struct Args {
   int known = 0;
   bool known_running = false;
   int max_streams = 0;  // 0: enough for every stream, spread evenly
-  int clients = 2;
-  int window = 32;
+  // 256 requests in flight, each client within the 64 the controller queues
+  // per client. With 2 x 32 the rate was the window's, not the controller's:
+  // 64 in flight / 13.7 ms each = ~4,700/s with its loop ~57% busy
+  // (docs/performance.md).
+  int clients = 4;
+  int window = 64;
   double timeout_s = 120;
   int controller_pid = 0;
   double settle_s = 3;

@@ -87,6 +87,11 @@ void Controller::check_index(std::int64_t now) {
   if (now < next_index_check_ms_) return;
   next_index_check_ms_ = now + kIndexCheckMs;
   std::string diff = store_.verify_index();
+  // And placement's copy of the slots in use, kept up by the index's changes.
+  for (const auto& c : candidates())
+    if (diff.empty() && c.active != store_.streams().active_on(c.name))
+      diff = "candidate " + c.name + " has " + std::to_string(c.active) + " active streams, the index " +
+             std::to_string(store_.streams().active_on(c.name));
   if (diff.empty()) return;
   if (diff.rfind(store::kCannotReadStreams, 0) == 0) {  // not a difference: a read that failed (a full disk)
     controller_log()->warn("index_check_skipped error=\"{}\"", diff);

@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <zmq.hpp>
@@ -131,6 +132,8 @@ class Controller {
   // counts and loads each time, what an agent registered with only when it
   // registers again (cost per decision: a few lookups per agent, no copies).
   const std::vector<placement::Candidate>& candidates();
+  // The same key for equal policies (placement judges each distinct one once).
+  std::uint64_t policy_key(const confine::Policy& p);
   // Chooses an agent for `s` (not `avoid` if another will do) and applies
   // kPlaced, or kNoCapacity with what it waits for.
   void place(StreamRow& s, const std::string& avoid = {});
@@ -288,6 +291,9 @@ class Controller {
   bool placement_due_ = false;
   std::vector<std::uint64_t> candidate_epochs_;
   std::vector<std::uint64_t> candidate_runs_epochs_;  // Agent::runs_epoch each candidate's run figures are from
+  std::unordered_map<std::string, std::size_t> candidate_slot_;  // agent name -> its place in candidates_
+  // The distinct policies candidates have (Candidate::policy_key is 1 + the place here).
+  std::vector<confine::Policy> distinct_policies_;
   std::uint64_t candidates_epoch_ = 0;  // bumped when any candidate's registration was copied
   // agent_policies(): the candidates' policies, as of policies_epoch_.
   std::vector<streams::AgentPolicy> policies_;

@@ -20,29 +20,39 @@ limits::Limits Controller::current_limits() { return limits::merge(opts_.limits,
 
 const std::vector<placement::Candidate>& Controller::candidates() {
   const auto& all = registry_.all();
+  const auto& index = store_.streams();
+  auto changed = store_.take_active_changes();
+  // Every agent's slots in use are read again when the agents or too many of
+  // their counts changed; otherwise only those of the agents whose count did
+  // (one per placement in a burst).
+  bool every_count = changed.overflowed;
   if (candidates_.size() != all.size()) {
     candidates_.assign(all.size(), placement::Candidate{});
     candidate_epochs_.assign(all.size(), 0);
     candidate_runs_epochs_.assign(all.size(), 0);
+    candidate_slot_.clear();
+    for (std::size_t i = 0; i < all.size(); ++i) candidate_slot_[all[i]->name] = i;
     ++candidates_epoch_;
+    every_count = true;
   }
   for (std::size_t i = 0; i < all.size(); ++i) {
     const registry::Agent& a = *all[i];
     placement::Candidate& c = candidates_[i];
     // What the agent registered with is copied only when it registers again.
-    const bool registered_again = candidate_epochs_[i] != a.info_epoch || c.name != a.name;
+    const bool registered_again = candidate_epochs_[i] != a.info_epoch;
     if (registered_again) {
       c.name = a.name;
       c.max_streams = a.info.max_streams;
       c.encoders = a.info.encoders;
       c.policy = {a.info.media_roots, a.info.output_roots, a.info.protocols};
+      c.policy_key = policy_key(c.policy);
       candidate_epochs_[i] = a.info_epoch;
       ++candidates_epoch_;
     }
     c.accepts_work = a.accepts_work();
-    c.state = a.state();
-    c.active = store_.streams().active_on(a.name);
+    if (const char* state = a.state_name(); c.state != state) c.state = state;
     c.cpu_percent = a.host.cpu_percent;
+    if (every_count) c.active = index.active_on(a.name);
     // What the runs say is derived again only when they were reported again.
     if (!registered_again && candidate_runs_epochs_[i] == a.runs_epoch) continue;
     candidate_runs_epochs_[i] = a.runs_epoch;
@@ -56,7 +66,20 @@ const std::vector<placement::Candidate>& Controller::candidates() {
       if (auto f = c.free_sessions.find(r.encoder.substr(u + 1)); f != c.free_sessions.end()) --f->second;
     }
   }
+  if (!every_count)
+    for (const auto& name : changed.agents)
+      if (auto it = candidate_slot_.find(name); it != candidate_slot_.end())
+        candidates_[it->second].active = index.active_on(name);
   return candidates_;
+}
+
+std::uint64_t Controller::policy_key(const confine::Policy& p) {
+  for (std::size_t i = 0; i < distinct_policies_.size(); ++i) {
+    const auto& d = distinct_policies_[i];
+    if (d.protocols == p.protocols && d.media_roots == p.media_roots && d.output_roots == p.output_roots) return i + 1;
+  }
+  distinct_policies_.push_back(p);
+  return distinct_policies_.size();
 }
 
 void Controller::place(StreamRow& s, const std::string& avoid) {

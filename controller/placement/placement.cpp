@@ -77,13 +77,18 @@ Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Cand
   std::vector<const Candidate*> fits;
   // Agents mostly share a policy: each distinct one is judged once per
   // decision (a judgement costs far more than comparing two policies).
-  std::vector<std::pair<const confine::Policy*, bool>> judged;
-  auto allowed = [&](const confine::Policy& p) {
-    for (const auto& [seen, ok] : judged)
-      if (seen->protocols == p.protocols && seen->media_roots == p.media_roots && seen->output_roots == p.output_roots)
-        return ok;
-    const bool ok = confine::check_spec(spec, p).is_ok();
-    judged.emplace_back(&p, ok);
+  std::vector<std::pair<const Candidate*, bool>> judged;
+  auto allowed = [&](const Candidate& c) {
+    for (const auto& [seen, ok] : judged) {
+      if (c.policy_key != 0 || seen->policy_key != 0) {
+        if (seen->policy_key == c.policy_key) return ok;
+        continue;
+      }
+      const confine::Policy &a = seen->policy, &b = c.policy;
+      if (a.protocols == b.protocols && a.media_roots == b.media_roots && a.output_roots == b.output_roots) return ok;
+    }
+    const bool ok = confine::check_spec(spec, c.policy).is_ok();
+    judged.emplace_back(&c, ok);
     return ok;
   };
   for (const auto& c : agents) {
@@ -91,7 +96,7 @@ Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Cand
     ++ready;
     // Only where the stream's inputs and outputs are allowed (lexically: the
     // agent checks real paths again before it spawns).
-    if (!c.policy.protocols.empty() && !allowed(c.policy)) {
+    if (!c.policy.protocols.empty() && !allowed(c)) {
       ++confined_out;
       continue;
     }
@@ -110,16 +115,16 @@ Result<std::string> choose(const proto::StreamSpec& spec, const std::vector<Cand
   }
   // Least loaded first: by share of slots in use, then by host CPU; the
   // avoided agent only if it is the only one.
-  std::stable_sort(fits.begin(), fits.end(), [&](const Candidate* a, const Candidate* b) {
-    const bool av_a = a->name == avoid, av_b = b->name == avoid;
+  const auto better = [&](const Candidate* a, const Candidate* b) {
+    const bool av_a = !avoid.empty() && a->name == avoid, av_b = !avoid.empty() && b->name == avoid;
     if (av_a != av_b) return av_b;
     const double la = static_cast<double>(a->active) / static_cast<double>(std::max<std::int64_t>(1, a->max_streams));
     const double lb = static_cast<double>(b->active) / static_cast<double>(std::max<std::int64_t>(1, b->max_streams));
     if (la != lb) return la < lb;
     if (a->cpu_percent != b->cpu_percent) return a->cpu_percent < b->cpu_percent;
     return a->name < b->name;
-  });
-  return fits.front()->name;
+  };
+  return (*std::min_element(fits.begin(), fits.end(), better))->name;
 }
 
 }  // namespace ffleet::controller::placement

@@ -27,6 +27,9 @@ struct Candidate {
   // What ffmpeg may touch there, as the agent reported it; no protocols: an
   // agent that predates confinement, not judged here (it judges itself).
   confine::Policy policy;
+  // Candidates with equal policies may share a key (not 0), so that each
+  // policy is judged once per decision; 0: compare the policies themselves.
+  std::uint64_t policy_key = 0;
 };
 
 // The chosen agent's name, or an error that says what the stream waits for

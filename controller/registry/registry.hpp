@@ -53,11 +53,12 @@ struct Agent {
   std::string duplicate;
   std::string duplicate_instance;
 
-  std::string state() const {
+  std::string state() const { return state_name(); }
+  const char* state_name() const {
     if (!connected) return kLost;
     return drain_requested || draining_self ? kDraining : kReady;
   }
-  bool accepts_work() const { return state() == kReady && provisional_until_ms == 0; }
+  bool accepts_work() const { return connected && !drain_requested && !draining_self && provisional_until_ms == 0; }
   const proto::RunReport* run(std::int64_t stream_id, std::int64_t attempt) const;
   void set_runs(std::vector<proto::RunReport> reported);
 };

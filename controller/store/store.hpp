@@ -59,6 +59,8 @@ class Store {
   std::optional<StreamRow> find_stream(const std::string& ref);
   // Every stream and the indexes over them, read-only.
   const StreamIndex& streams() const { return *index_; }
+  // What placement needs to refresh since it last asked (StreamIndex::take_active_changes).
+  StreamIndex::ActiveChanges take_active_changes() { return index_->take_active_changes(); }
   // Streams with id > after_id in id order, at most `limit`.
   std::vector<StreamRow> streams_page(std::int64_t after_id, std::int64_t limit);
   // Copies, in id order, for callers that change them as they go.

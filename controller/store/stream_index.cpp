@@ -70,7 +70,16 @@ void StreamIndex::link(const StreamRow& s, int sign) {
   if (s.state == State::kPending) member(pending_, pending_key(s), sign);
   if (s.state == State::kScheduled && s.next_start_ms > 0) member(starts_, std::make_pair(s.next_start_ms, s.id), sign);
   if (s.desired == Desired::kRunning && s.stop_at_ms > 0) member(stops_, std::make_pair(s.stop_at_ms, s.id), sign);
-  if (s.holds_process() && !s.agent.empty()) count(active_, s.agent, sign);
+  if (s.holds_process() && !s.agent.empty()) {
+    count(active_, s.agent, sign);
+    // Kept up to a bound: beyond it, placement refreshes every agent anyway.
+    constexpr std::size_t kMaxActiveChanges = 4096;
+    if (active_changes_.agents.size() >= kMaxActiveChanges) {
+      active_changes_.agents.clear();
+      active_changes_.overflowed = true;
+    }
+    if (!active_changes_.overflowed) active_changes_.agents.push_back(s.agent);
+  }
   if (counts_against_limits(s)) {
     running_total_ += sign;
     count(running_owner_, s.owner, sign);

@@ -18,6 +18,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "model.hpp"
@@ -58,6 +59,14 @@ class StreamIndex {
 
   // Streams holding a process (starting, running, stopping) on `agent`.
   std::int64_t active_on(const std::string& agent) const;
+  // The agents whose active_on() changed since the last call (repeats
+  // possible), so placement looks up only those; `overflowed` when more
+  // changed than are kept (then every agent may have changed).
+  struct ActiveChanges {
+    std::vector<std::string> agents;
+    bool overflowed = false;
+  };
+  ActiveChanges take_active_changes() { return std::exchange(active_changes_, {}); }
   // The same for every agent with any, by name (for `agent ls`).
   std::map<std::string, std::int64_t> active_per_agent() const { return {active_.begin(), active_.end()}; }
   // Streams counting against limits (starting, running): total and per owner.
@@ -93,6 +102,7 @@ class StreamIndex {
   std::set<std::pair<std::int64_t, std::int64_t>> stops_;   // (stop_at_ms, id) of streams wanted running
   // Hashed: placement asks it for every agent at every decision.
   std::unordered_map<std::string, std::int64_t> active_;
+  ActiveChanges active_changes_;
   std::int64_t running_total_ = 0;
   std::map<std::string, std::int64_t> running_owner_;
   std::map<std::string, std::set<std::int64_t>> destinations_;

@@ -86,6 +86,14 @@ TEST(Placement, OnlyWhereTheStreamMayTouchItsFiles) {
   EXPECT_NE(choose(s, {narrow}).error().find("may open"), std::string::npos);
   // An agent that reported no policy (older) is not judged here.
   EXPECT_EQ(*choose(s, {agent("old", 0, 4)}), "old");
+  // Keyed policies: equal keys are judged once, different keys each.
+  narrow.policy_key = 1;
+  wide.policy_key = 2;
+  auto wide2 = agent("wide2", 0, 4);
+  wide2.policy = wide.policy;
+  wide2.policy_key = 2;
+  EXPECT_EQ(*choose(s, {narrow, wide, wide2}), "wide2");
+  EXPECT_EQ(*choose(s, {wide, narrow}), "wide");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -56,6 +57,27 @@ TEST(StreamIndex, CountsAndQueuesFollowEachChange) {
   EXPECT_EQ(ix.diff(again), "");
   again.put(row(1, "a", State::kRunning, "x"));
   EXPECT_NE(ix.diff(again), "");
+}
+
+TEST(StreamIndex, SaysWhichAgentsSlotsChanged) {
+  StreamIndex ix;
+  ix.put(row(1, "a", State::kRunning, "x"));
+  ix.put(row(2, "b", State::kPending));  // holds no slot
+  auto changed = ix.take_active_changes();
+  EXPECT_EQ(changed.agents, std::vector<std::string>{"x"});
+  EXPECT_FALSE(changed.overflowed);
+  EXPECT_TRUE(ix.take_active_changes().agents.empty());  // taken
+  // Moving a run from x to y changes both.
+  ix.put(row(1, "a", State::kRunning, "y"));
+  changed = ix.take_active_changes();
+  EXPECT_NE(std::find(changed.agents.begin(), changed.agents.end(), "x"), changed.agents.end());
+  EXPECT_NE(std::find(changed.agents.begin(), changed.agents.end(), "y"), changed.agents.end());
+  // Beyond what is kept, the list says "every agent".
+  for (int i = 0; i < 5000; ++i) ix.put(row(1, "a", i % 2 ? State::kRunning : State::kStopped, "z"));
+  changed = ix.take_active_changes();
+  EXPECT_TRUE(changed.overflowed);
+  EXPECT_TRUE(changed.agents.empty());
+  EXPECT_FALSE(ix.take_active_changes().overflowed);
 }
 
 class StreamIndexStore : public ::testing::Test {

@@ -102,11 +102,19 @@ template <class T> Status read_value(const msgpack::object& o, T& out);
 struct FieldReader {
   const msgpack::object_map& map;
   Status status;
-  const msgpack::object* find(std::string_view key) const {
-    for (std::uint32_t i = 0; i < map.size; ++i) {
+  // Our encoder writes the fields in describe() order, the order they are
+  // read in: the search starts after the last field found, so reading a
+  // struct costs one comparison per field rather than one per field pair
+  // (a heartbeat's runs were 5% of the idle controller's CPU in memcmp).
+  std::uint32_t next = 0;
+  const msgpack::object* find(std::string_view key) {
+    for (std::uint32_t n = 0; n < map.size; ++n) {
+      const std::uint32_t i = next + n < map.size ? next + n : next + n - map.size;
       const auto& kv = map.ptr[i];
-      if (kv.key.type == msgpack::type::STR && std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key)
+      if (kv.key.type == msgpack::type::STR && std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key) {
+        next = i + 1;
         return &kv.val;
+      }
     }
     return nullptr;
   }
