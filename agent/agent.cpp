@@ -36,6 +36,23 @@ constexpr std::int64_t kFlushAfterDrainMs = 2000;
 Status prepare_work_dir(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return Status::error("cannot create work dir " + dir + ": " + std::strerror(errno));
+  // The default (/tmp/ffleet-agent-NAME) is a name anyone on the host can
+  // take first: a directory or link made by someone else would let them read
+  // the playlists and plant files the runs read. Only our own directory is
+  // used; one others may write to is made private.
+  struct stat st{};
+  if (::lstat(dir.c_str(), &st) != 0) return Status::error("cannot read work dir " + dir + ": " + std::strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return Status::error("work dir " + dir + " is not a directory (a symbolic link or a file): remove it or give --work-dir");
+  if (st.st_uid != ::geteuid())
+    return Status::error("work dir " + dir + " belongs to uid " + std::to_string(st.st_uid) + ", not to this agent's (" +
+                         std::to_string(::geteuid()) + "): remove it or give --work-dir");
+  if ((st.st_mode & 077) != 0) {
+    if (::chmod(dir.c_str(), 0700) != 0)
+      return Status::error("cannot make work dir " + dir + " private: " + std::strerror(errno));
+    agent_log()->warn("work_dir_mode_fixed dir={} was={:o} now=700 why=\"others could read or plant files\"", dir,
+                      st.st_mode & 0777);
+  }
   // No run outlives the agent (they die with it), so every playlist or
   // scratch file left here is an orphan of a crash.
   DIR* d = ::opendir(dir.c_str());

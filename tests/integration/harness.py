@@ -252,12 +252,14 @@ class Cluster:
             return None
         return wait_until(started, self.STARTED_TIMEOUT_S, "the controller to log controller_started listen=...")
 
-    def start_agent(self, name, max_streams=4, ffmpeg=None, extra=(), env=None, roots=True, controller=None):
+    def start_agent(self, name, max_streams=4, ffmpeg=None, extra=(), env=None, roots=True, controller=None,
+                    work_dir=None):
         """`roots`: the agent reads and writes local files anywhere in this cluster's
         temp dir (--media-root and --output-root; with none, an agent touches no
-        local file); False to give your own in `extra`."""
+        local file); False to give your own in `extra`. `work_dir`: by default
+        work-NAME in the temp dir."""
         args = [os.path.join(BIN_DIR, "ffleet-agent"), "--controller", controller or self.reserve_endpoint(),
-                "--name", name, "--work-dir", os.path.join(self.dir, f"work-{name}"), "--max-streams",
+                "--name", name, "--work-dir", work_dir or os.path.join(self.dir, f"work-{name}"), "--max-streams",
                 str(max_streams), "--log-level", "debug", *extra]
         if roots:
             args += ["--media-root", self.dir, "--output-root", self.dir]

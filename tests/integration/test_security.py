@@ -112,6 +112,34 @@ class Keys(unittest.TestCase):
             q.stop()
 
 
+class WorkDir(unittest.TestCase):
+    """The default work dir (/tmp/ffleet-agent-NAME) is a name any local user
+    can take first: the agent uses only a real directory of its own user."""
+
+    def test_a_work_dir_someone_else_made_is_refused_and_an_open_one_made_private(self):
+        with Cluster("workdir") as c:
+            c.start_controller()
+            taken = c.path("work-taken")
+            os.mkdir(taken, 0o777)
+            os.chown(taken, 65534, 65534)  # nobody's
+            link = c.path("work-link")
+            os.symlink(c.path("elsewhere"), link)
+            os.mkdir(c.path("elsewhere"), 0o700)
+            for name, work, said in (("a1", taken, "belongs to uid 65534"), ("a2", link, "is not a directory")):
+                p = c.start_agent(name, work_dir=work)
+                self.assertEqual(p.wait(30), 3, p.text())
+                self.assertIn(said, p.text())
+            self.assertEqual(os.listdir(c.path("elsewhere")), [])
+            # Our own directory, open to everyone: used, and made private.
+            mine = c.path("work-open")
+            os.mkdir(mine)
+            os.chmod(mine, 0o777)
+            c.start_agent("a3", work_dir=mine)
+            c.wait_agent("a3")
+            self.assertEqual(stat.S_IMODE(os.stat(mine).st_mode), 0o700)
+            self.assertIn("work_dir_mode_fixed", c.agents["a3"].text())
+
+
 class Links(unittest.TestCase):
     def test_unauthenticated_and_unknown_clients_are_refused(self):
         with Cluster("noauth") as c:
