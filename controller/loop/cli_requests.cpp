@@ -40,12 +40,14 @@ void Controller::on_client_frames(const wire::Envelope& env) {
     // A refusal changes nothing: what the handler wrote or queued before it
     // refused is undone.
     const std::size_t mark = outbox_.size();
+    const std::size_t counted = metrics_.pending_mark();
     store::Transaction tx(store_.db());
     proto::Reply r = fn(req->first, req->second);
     Status st = r.ok ? tx.commit() : Status::error(r.error);
     if (!st) {
       tx.rollback();
       outbox_.resize(mark);
+      metrics_.drop_pending(counted);
       reload_directory();  // a user or key change undone
       if (r.ok) r = fail("cannot store the change: " + st.message());
     }

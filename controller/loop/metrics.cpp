@@ -94,21 +94,26 @@ void LoopMetrics::decode_error(std::string_view type) {
 
 void LoopMetrics::transition(State from, const StreamRow& after) {
   if (after.state == from) return;
-  if (after.state == State::kCompleted) reg_.add("ffleet_controller_runs_completed_total");
-  if (after.state == State::kFailed) reg_.add("ffleet_controller_runs_failed_total");
+  if (after.state == State::kCompleted) count("ffleet_controller_runs_completed_total");
+  if (after.state == State::kFailed) count("ffleet_controller_runs_failed_total");
   // A run that ended and goes to be placed again, with the error that ended
   // it: a retry or a lost host's failover. A move off a draining agent has no
   // error; a stream held for its lost host keeps its agent.
   const bool had_run = from == State::kStarting || from == State::kRunning || from == State::kStopping;
   if (had_run && after.state == State::kPending && after.agent.empty() && !after.last_error.empty())
-    reg_.add("ffleet_controller_runs_retried_total");
+    count("ffleet_controller_runs_retried_total");
 }
 
-void LoopMetrics::run_started() { reg_.add("ffleet_controller_runs_started_total"); }
+void LoopMetrics::run_started() { count("ffleet_controller_runs_started_total"); }
 
 void LoopMetrics::run_exited(const std::string& reason) {
-  if (reason == "force_killed") reg_.add("ffleet_controller_runs_force_killed_total");
-  if (reason == "stalled") reg_.add("ffleet_controller_runs_stalled_total");
+  if (reason == "force_killed") count("ffleet_controller_runs_force_killed_total");
+  if (reason == "stalled") count("ffleet_controller_runs_stalled_total");
+}
+
+void LoopMetrics::count_pending() {
+  for (const char* counter : pending_) reg_.add(counter);
+  pending_.clear();
 }
 
 void LoopMetrics::placement(Clock::time_point began) {

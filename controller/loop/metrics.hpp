@@ -7,11 +7,13 @@
 // most once a second.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ffleet/common/metrics.hpp"
 #include "ffleet/common/metrics_server.hpp"
@@ -53,6 +55,13 @@ class LoopMetrics {
   void loop_lag_ms(std::int64_t ms);
   void commit(Clock::time_point began);
 
+  // The counters of outcomes (runs started, completed, failed, retried,
+  // force-killed, stalled) wait for the turn's commit: what a handler rolled
+  // back, or a turn whose commit failed, did not happen and is not counted.
+  std::size_t pending_mark() const { return pending_.size(); }
+  void drop_pending(std::size_t mark) { pending_.resize(std::min(mark, pending_.size())); }
+  void count_pending();
+
   // At most once a second (`now` steady ms): reads the gauges (the store's
   // counts, the agents' states), renders and publishes. Nothing when off.
   void publish(std::int64_t now, store::Store& st, const registry::Registry& agents);
@@ -61,8 +70,11 @@ class LoopMetrics {
   std::string render() const { return reg_.render(); }
 
  private:
+  void count(const char* counter) { pending_.push_back(counter); }
+
   metrics::Registry reg_;
   std::unique_ptr<metrics::Server> server_;
+  std::vector<const char*> pending_;  // counters to add once the turn commits
   std::int64_t next_publish_ms_ = 0;
 };
 

@@ -160,6 +160,7 @@ void Controller::reply(const wire::Envelope& env, const proto::Reply& r) {
 
 bool Controller::guarded(const std::string& what, const std::function<void()>& fn, std::string* store_error) {
   const std::size_t mark = outbox_.size();
+  const std::size_t counted = metrics_.pending_mark();
   store::Transaction sp(store_.db());
   try {
     fn();
@@ -173,6 +174,7 @@ bool Controller::guarded(const std::string& what, const std::function<void()>& f
   }
   sp.rollback();
   outbox_.resize(mark);
+  metrics_.drop_pending(counted);
   return false;
 }
 
@@ -186,6 +188,8 @@ void Controller::end_turn() {
   const bool wrote = turn_tx_ && turn_tx_->issued();
   Status committed = turn_tx_ ? turn_tx_->commit() : Status::ok();
   if (wrote) metrics_.commit(began);
+  if (committed) metrics_.count_pending();
+  else metrics_.drop_pending(0);
   turn_tx_.reset();
   if (!committed) turn_log()->error("store_failed op=commit error=\"{}\" action=answer_errors", committed.message());
   flush(committed);

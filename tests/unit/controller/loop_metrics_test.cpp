@@ -29,6 +29,7 @@ TEST(LoopMetrics, TransitionsCountOutcomes) {
   m.transition(State::kRunning, row(State::kFailed, "", "exited with code 1"));        // retries exhausted
   m.transition(State::kRunning, row(State::kCompleted));                               // a finite run done
   m.transition(State::kFailed, row(State::kFailed, "", "x"));                          // no change: nothing
+  m.count_pending();  // the turn committed
   const auto t = m.render();
   EXPECT_TRUE(has(t, "ffleet_controller_runs_retried_total 3")) << t;
   EXPECT_TRUE(has(t, "ffleet_controller_runs_failed_total 1")) << t;
@@ -41,6 +42,7 @@ TEST(LoopMetrics, RunEndsAndMessages) {
   m.run_exited("force_killed");
   m.run_exited("stalled");
   m.run_exited("stopped");
+  m.count_pending();
   m.message("HEARTBEAT");
   m.message("HEARTBEAT");
   m.decode_error("frame");
@@ -53,6 +55,23 @@ TEST(LoopMetrics, RunEndsAndMessages) {
   EXPECT_TRUE(has(t, "ffleet_controller_decode_errors_total{type=\"frame\"} 1")) << t;
   EXPECT_TRUE(has(t, "ffleet_controller_loop_lag_seconds_bucket{le=\"0.0025\"} 0")) << t;
   EXPECT_TRUE(has(t, "ffleet_controller_loop_lag_seconds_bucket{le=\"0.005\"} 1")) << t;
+}
+
+TEST(LoopMetrics, OutcomesOfARolledBackHandlerOrTurnAreNotCounted) {
+  LoopMetrics m;
+  m.run_started();
+  const auto mark = m.pending_mark();
+  m.run_started();  // a handler that then failed: its savepoint rolled back
+  m.transition(State::kRunning, row(State::kCompleted));
+  m.drop_pending(mark);
+  EXPECT_TRUE(has(m.render(), "ffleet_controller_runs_started_total 0")) << "counted before the commit";
+  m.count_pending();  // the turn committed
+  m.run_exited("force_killed");
+  m.drop_pending(0);  // the next turn's commit failed
+  const auto t = m.render();
+  EXPECT_TRUE(has(t, "ffleet_controller_runs_started_total 1")) << t;
+  EXPECT_TRUE(has(t, "ffleet_controller_runs_completed_total 0")) << t;
+  EXPECT_TRUE(has(t, "ffleet_controller_runs_force_killed_total 0")) << t;
 }
 
 }  // namespace
