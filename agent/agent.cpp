@@ -1,14 +1,9 @@
 #include "agent.hpp"
 
-#include <dirent.h>
-#include <limits.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <optional>
-#include <cstring>
 #include <thread>
 
 #include <boost/process/search_path.hpp>
@@ -17,6 +12,7 @@
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/signals.hpp"
 #include "ffleet/common/text.hpp"
+#include "host/paths.hpp"
 #include "host/proc_mounts.hpp"
 #include "runner/confine_host.hpp"
 
@@ -32,63 +28,6 @@ auto agent_log() {
 // reports before exiting anyway: long enough for a live link, short enough
 // that a host shutdown is never held up by a dead controller.
 constexpr std::int64_t kFlushAfterDrainMs = 2000;
-
-Status prepare_work_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return Status::error("cannot create work dir " + dir + ": " + std::strerror(errno));
-  // The default (/tmp/ffleet-agent-NAME) is a name anyone on the host can
-  // take first: a directory or link made by someone else would let them read
-  // the playlists and plant files the runs read. Only our own directory is
-  // used; one others may write to is made private.
-  struct stat st{};
-  if (::lstat(dir.c_str(), &st) != 0) return Status::error("cannot read work dir " + dir + ": " + std::strerror(errno));
-  if (!S_ISDIR(st.st_mode))
-    return Status::error("work dir " + dir + " is not a directory (a symbolic link or a file): remove it or give --work-dir");
-  if (st.st_uid != ::geteuid())
-    return Status::error("work dir " + dir + " belongs to uid " + std::to_string(st.st_uid) + ", not to this agent's (" +
-                         std::to_string(::geteuid()) + "): remove it or give --work-dir");
-  if ((st.st_mode & 077) != 0) {
-    if (::chmod(dir.c_str(), 0700) != 0)
-      return Status::error("cannot make work dir " + dir + " private: " + std::strerror(errno));
-    agent_log()->warn("work_dir_mode_fixed dir={} was={:o} now=700 why=\"others could read or plant files\"", dir,
-                      st.st_mode & 0777);
-  }
-  // No run outlives the agent (they die with it), so every playlist or
-  // scratch file left here is an orphan of a crash.
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return Status::error("cannot open work dir " + dir + ": " + std::strerror(errno));
-  int removed = 0;
-  while (dirent* e = ::readdir(d)) {
-    const std::string n = e->d_name;
-    if (n.rfind("links_", 0) == 0) {
-      runner::remove_links(dir + "/" + n);
-      ++removed;
-      continue;
-    }
-    if ((n.rfind("playlist_", 0) == 0 && n.size() > 4 && n.substr(n.size() - 4) == ".txt") ||
-        n.rfind(".detect-", 0) == 0 || n.rfind(".probe-", 0) == 0) {
-      if (::unlink((dir + "/" + n).c_str()) == 0) ++removed;
-    }
-  }
-  ::closedir(d);
-  if (removed > 0) agent_log()->info("orphans_removed dir={} files={}", dir, removed);
-  return Status::ok();
-}
-
-// The roots as the kernel sees them (symlinks, ".."), each an existing
-// directory: a path is judged against these.
-Result<std::vector<std::string>> resolve_roots(const std::vector<std::string>& roots, const char* flag) {
-  std::vector<std::string> out;
-  for (const auto& r : roots) {
-    char buf[PATH_MAX];
-    struct stat st{};
-    if (::realpath(r.c_str(), buf) == nullptr || ::stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-      return Status::error(std::string(flag) + " " + r + ": not an existing directory");
-    out.emplace_back(buf);
-  }
-  return out;
-}
-
 }  // namespace
 
 Agent::Agent(Options opts) : opts_(std::move(opts)) {}
@@ -118,13 +57,13 @@ Status Agent::init() {
   } else if (::access(opts_.ffmpeg.c_str(), X_OK) != 0) {
     return Status::error("ffmpeg " + opts_.ffmpeg + " is not an executable file");
   }
-  if (Status s = prepare_work_dir(opts_.work_dir); !s) return s;
+  if (Status s = host::prepare_work_dir(opts_.work_dir); !s) return s;
   if (Status s = metrics_.start(opts_.metrics); !s) return s;  // before the slow encoder detection: fail fast
   // ffmpeg's command line holds the stream's URLs, keys included.
   if (const std::string w = host::hidepid_warning(); !w.empty()) agent_log()->warn("proc_not_hidden why=\"{}\"", w);
   auto policy = resolve_policy(opts_);
   if (!policy) return policy.status();
-  auto work = resolve_roots({opts_.work_dir}, "--work-dir");
+  auto work = host::resolve_roots({opts_.work_dir}, "--work-dir");
   if (!work) return work.status();
   policy_ = *policy;
   agent_log()->info("confinement media_roots={} output_roots={} protocols={}", fmt::join(policy_.media_roots, ":"),
@@ -170,9 +109,9 @@ Status Agent::init() {
 }
 
 Result<confine::Policy> Agent::resolve_policy(const Options& o) const {
-  auto media = resolve_roots(o.media_roots, "--media-root");
+  auto media = host::resolve_roots(o.media_roots, "--media-root");
   if (!media) return media.status();
-  auto output = resolve_roots(o.output_roots, "--output-root");
+  auto output = host::resolve_roots(o.output_roots, "--output-root");
   if (!output) return output.status();
   confine::Policy p;
   p.media_roots = *media;
