@@ -20,20 +20,31 @@ auto paths_log() {
 }
 }  // namespace
 
-Status prepare_work_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return Status::error("cannot create work dir " + dir + ": " + std::strerror(errno));
+Status prepare_work_dir(const std::string& given) {
+  if (::mkdir(given.c_str(), 0700) != 0 && errno != EEXIST)
+    return Status::error("cannot create work dir " + given + ": " + std::strerror(errno));
   // The default (/tmp/ffleet-agent-NAME) is a name anyone on the host can
   // take first: a directory or link made by someone else would let them read
-  // the playlists and plant files the runs read. Only our own directory is
-  // used; one others may write to is made private.
+  // the playlists and plant files the runs read, or point us at a directory
+  // of ours to chmod and clean. A link is followed only if root or our own
+  // user made it (systemd's StateDirectory with DynamicUser is one); the
+  // directory must be ours, and one others may read or write is made private.
+  const uid_t me = ::geteuid();
   struct stat st{};
+  if (::lstat(given.c_str(), &st) != 0)
+    return Status::error("cannot read work dir " + given + ": " + std::strerror(errno));
+  if (S_ISLNK(st.st_mode) && st.st_uid != 0 && st.st_uid != me)
+    return Status::error("work dir " + given + " is a symbolic link made by uid " + std::to_string(st.st_uid) +
+                         ": remove it or give --work-dir");
+  char real[PATH_MAX];
+  if (::realpath(given.c_str(), real) == nullptr)
+    return Status::error("cannot resolve work dir " + given + ": " + std::strerror(errno));
+  const std::string dir = real;
   if (::lstat(dir.c_str(), &st) != 0) return Status::error("cannot read work dir " + dir + ": " + std::strerror(errno));
-  if (!S_ISDIR(st.st_mode))
-    return Status::error("work dir " + dir + " is not a directory (a symbolic link or a file): remove it or give --work-dir");
-  if (st.st_uid != ::geteuid())
-    return Status::error("work dir " + dir + " belongs to uid " + std::to_string(st.st_uid) + ", not to this agent's (" +
-                         std::to_string(::geteuid()) + "): remove it or give --work-dir");
+  if (!S_ISDIR(st.st_mode)) return Status::error("work dir " + given + " is not a directory: remove it or give --work-dir");
+  if (st.st_uid != me)
+    return Status::error("work dir " + given + " belongs to uid " + std::to_string(st.st_uid) + ", not to this agent's (" +
+                         std::to_string(me) + "): remove it or give --work-dir");
   if ((st.st_mode & 077) != 0) {
     if (::chmod(dir.c_str(), 0700) != 0)
       return Status::error("cannot make work dir " + dir + " private: " + std::strerror(errno));

@@ -109,7 +109,7 @@ bool Registry::disconnect(const std::string& name) {
   a->connected = false;
   a->loss_pending = false;
   by_peer_.erase(a->peer);
-  a->runs.clear();
+  a->set_runs({});
   return true;
 }
 

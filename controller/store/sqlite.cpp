@@ -130,6 +130,12 @@ Status Db::exec(std::string_view sql) {
 }
 
 Status Db::issue_pending() {
+  // SQLite rolls the whole transaction back by itself after some errors (a
+  // full disk, an I/O error): the open Transactions are lost, and nothing
+  // more may run as if inside them (it would be committed on its own while
+  // the index undoes it) until the outermost one ends.
+  if (!levels_.empty() && levels_.front().issued && sqlite3_get_autocommit(db_) != 0)
+    return Status::error("sqlite: the transaction was rolled back after an earlier error");
   for (auto& level : levels_) {
     if (level.issued) continue;
     if (Status s = control(level.savepoint.empty() ? std::string("BEGIN IMMEDIATE") : "SAVEPOINT " + level.savepoint); !s)
@@ -172,15 +178,18 @@ Transaction::~Transaction() {
   if (!done_) rollback();
 }
 
-bool Transaction::issued() const { return !done_ && db_.levels_.at(depth_).issued; }
+bool Transaction::issued() const { return !done_ && depth_ < db_.levels_.size() && db_.levels_[depth_].issued; }
 
 void Transaction::rollback() {
   if (done_) return;
   done_ = true;
+  // Transactions nest strictly; one whose outer transaction ended first has
+  // been ended with it (never thrown from a destructor).
+  if (depth_ >= db_.levels_.size()) return;
   // Memory first: SQLite may have rolled the whole transaction back on its
   // own (a full disk), and the journal must be undone all the same.
   db_.undo_to(undo_mark_);
-  const Db::Level level = db_.levels_.at(depth_);
+  const Db::Level level = db_.levels_[depth_];
   db_.levels_.resize(depth_);
   if (!level.issued) return;
   if (!level.savepoint.empty()) {
@@ -192,8 +201,8 @@ void Transaction::rollback() {
 }
 
 Status Transaction::commit() {
-  if (done_) return Status::error("transaction already ended");
-  const Db::Level level = db_.levels_.at(depth_);
+  if (done_ || depth_ >= db_.levels_.size()) return Status::error("transaction already ended");
+  const Db::Level level = db_.levels_[depth_];
   if (level.issued) {
     Status s = db_.control(level.savepoint.empty() ? std::string("COMMIT") : "RELEASE " + level.savepoint);
     if (!s) {

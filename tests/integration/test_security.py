@@ -122,14 +122,18 @@ class WorkDir(unittest.TestCase):
             taken = c.path("work-taken")
             os.mkdir(taken, 0o777)
             os.chown(taken, 65534, 65534)  # nobody's
+            # Someone else's link to a directory of ours (it would be chmod'ed and cleaned).
             link = c.path("work-link")
             os.symlink(c.path("elsewhere"), link)
-            os.mkdir(c.path("elsewhere"), 0o700)
-            for name, work, said in (("a1", taken, "belongs to uid 65534"), ("a2", link, "is not a directory")):
+            os.lchown(link, 65534, 65534)
+            os.mkdir(c.path("elsewhere"), 0o755)
+            for name, work, said in (("a1", taken, "belongs to uid 65534"),
+                                     ("a2", link, "is a symbolic link made by uid 65534")):
                 p = c.start_agent(name, work_dir=work)
                 self.assertEqual(p.wait(30), 3, p.text())
                 self.assertIn(said, p.text())
             self.assertEqual(os.listdir(c.path("elsewhere")), [])
+            self.assertEqual(stat.S_IMODE(os.stat(c.path("elsewhere")).st_mode), 0o755)
             # Our own directory, open to everyone: used, and made private.
             mine = c.path("work-open")
             os.mkdir(mine)
