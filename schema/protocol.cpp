@@ -17,6 +17,8 @@ std::string_view type_name(MsgType t) {
     case MsgType::LogsRequest: return "LOGS_REQUEST";
     case MsgType::LogsReply: return "LOGS_REPLY";
     case MsgType::AgentControl: return "AGENT_CONTROL";
+    case MsgType::ThumbRequest: return "THUMB_REQUEST";
+    case MsgType::ThumbReply: return "THUMB_REPLY";
     case MsgType::StreamAdd: return "STREAM_ADD";
     case MsgType::StreamAction: return "STREAM_ACTION";
     case MsgType::StreamList: return "STREAM_LIST";
@@ -31,6 +33,11 @@ std::string_view type_name(MsgType t) {
     case MsgType::UserRemove: return "USER_REMOVE";
     case MsgType::UserList: return "USER_LIST";
     case MsgType::AgentAllow: return "AGENT_ALLOW";
+    case MsgType::TokenCreate: return "TOKEN_CREATE";
+    case MsgType::TokenRevoke: return "TOKEN_REVOKE";
+    case MsgType::TokenList: return "TOKEN_LIST";
+    case MsgType::StreamThumb: return "STREAM_THUMB";
+    case MsgType::Whoami: return "WHOAMI";
     case MsgType::Reply: return "REPLY";
   }
   return "UNKNOWN";

@@ -43,6 +43,8 @@ enum class MsgType : std::uint32_t {
   LogsRequest = 24,
   LogsReply = 25,
   AgentControl = 26,
+  ThumbRequest = 27,  // the latest thumbnail of a live run
+  ThumbReply = 28,
   // CLI -> controller; the controller answers each with Reply
   StreamAdd = 40,
   StreamAction = 41,
@@ -58,6 +60,11 @@ enum class MsgType : std::uint32_t {
   UserRemove = 51,
   UserList = 52,
   AgentAllow = 53,
+  TokenCreate = 54,  // HTTP bearer tokens (the CLI's `token` commands)
+  TokenRevoke = 55,
+  TokenList = 56,
+  StreamThumb = 57,  // a live stream's thumbnail, fetched from its agent
+  Whoami = 58,       // who the controller takes the caller for
   Reply = 60,
 };
 
@@ -77,6 +84,21 @@ inline constexpr std::string_view kStore = "store";
 // a revoked key, a person's key sending an agent's messages).
 inline constexpr std::string_view kDenied = "denied";
 }  // namespace err
+
+// What kind of failure a failed Reply is (Reply.code): the HTTP side maps
+// each to a status (schema/openapi.yaml); the CLI shows only the message.
+namespace code {
+inline constexpr std::string_view kInvalid = "invalid";            // 400: the request itself is wrong
+inline constexpr std::string_view kUnauthenticated = "unauthenticated";  // 401: no valid token
+inline constexpr std::string_view kDenied = "denied";              // 403: the caller's role may not
+inline constexpr std::string_view kNotFound = "not_found";         // 404: no such stream, agent, user, token
+inline constexpr std::string_view kConflict = "conflict";          // 409: not now (a name in use, a limit, a state)
+inline constexpr std::string_view kTooLarge = "too_large";         // 413: the answer or request is too large
+inline constexpr std::string_view kBusy = "busy";                  // 429: too many requests waiting
+inline constexpr std::string_view kInternal = "internal";          // 500: a bug; see the controller's log
+inline constexpr std::string_view kUnavailable = "unavailable";    // 502: an agent did not answer in time
+inline constexpr std::string_view kStore = "store";                // 503: the change could not be stored
+}  // namespace code
 
 struct Header {
   std::uint32_t type = 0;

@@ -63,12 +63,14 @@ struct HostStats {
   std::int64_t mem_total_bytes = 0;
   std::int64_t mem_used_bytes = 0;
   double load1 = 0;
+  std::int64_t loop_lag_ms = 0;  // the agent's event loop: its worst lag since the last heartbeat
 };
 template <class V> void describe(V& v, HostStats& m) {
   v.opt("cpu_percent", m.cpu_percent);
   v.opt("mem_total_bytes", m.mem_total_bytes);
   v.opt("mem_used_bytes", m.mem_used_bytes);
   v.opt("load1", m.load1);
+  v.opt("loop_lag_ms", m.loop_lag_ms);
 }
 
 // Agent -> controller, first message of a session and after every reconnect.

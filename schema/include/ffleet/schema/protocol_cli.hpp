@@ -187,7 +187,92 @@ template <class V> void describe(V& v, AgentAllow& m) {
   v.req("public_key", m.public_key);
 }
 
+// HTTP bearer tokens. The CLI makes the secret and sends only its SHA-256
+// (as for keys, no secret crosses the wire): `sha256` is the hex digest of
+// the whole token, `prefix` its first characters, shown to tell tokens apart.
+// `name` is the user the token acts for ("": the caller), `role` at most
+// that user's ("": the user's own).
+struct TokenCreate {
+  static constexpr MsgType kType = MsgType::TokenCreate;
+  std::string user;
+  std::string name;
+  std::string role;
+  std::string sha256;
+  std::string prefix;
+  std::string label;
+  std::int64_t expires_at_ms = 0;  // 0: never
+};
+template <class V> void describe(V& v, TokenCreate& m) {
+  v.req("user", m.user);
+  v.opt("name", m.name);
+  v.opt("role", m.role);
+  v.req("sha256", m.sha256);
+  v.req("prefix", m.prefix);
+  v.opt("label", m.label);
+  v.opt("expires_at_ms", m.expires_at_ms);
+}
+
+struct TokenRevoke {
+  static constexpr MsgType kType = MsgType::TokenRevoke;
+  std::string user;
+  std::int64_t id = 0;
+};
+template <class V> void describe(V& v, TokenRevoke& m) {
+  v.req("user", m.user);
+  v.req("id", m.id);
+}
+
+// An admin sees every token; anyone else their own.
+struct TokenList {
+  static constexpr MsgType kType = MsgType::TokenList;
+  std::string user;
+};
+template <class V> void describe(V& v, TokenList& m) { v.req("user", m.user); }
+
+// The latest thumbnail (JPEG) of a stream's live run, fetched from its agent:
+// Reply.thumbnail. Who may see it: who may see the stream's logs.
+struct StreamThumb {
+  static constexpr MsgType kType = MsgType::StreamThumb;
+  std::string user;
+  std::string ref;
+};
+template <class V> void describe(V& v, StreamThumb& m) {
+  v.req("user", m.user);
+  v.req("ref", m.ref);
+}
+
+// Answered with Reply.user and Reply.role.
+struct Whoami {
+  static constexpr MsgType kType = MsgType::Whoami;
+  std::string user;
+};
+template <class V> void describe(V& v, Whoami& m) { v.req("user", m.user); }
+
 // ---- Views the controller sends back to the CLI ----
+
+// A token as listed: never the token, only what tells it apart.
+struct TokenView {
+  std::int64_t id = 0;
+  std::string user;
+  std::string role;
+  std::string prefix;
+  std::string label;
+  std::string created_by;
+  std::int64_t created_at_ms = 0;
+  std::int64_t expires_at_ms = 0;  // 0: never
+  std::int64_t last_used_ms = 0;   // 0: never used
+};
+template <class V> void describe(V& v, TokenView& m) {
+  v.req("id", m.id);
+  v.req("user", m.user);
+  v.req("role", m.role);
+  v.opt("prefix", m.prefix);
+  v.opt("label", m.label);
+  v.opt("created_by", m.created_by);
+  v.opt("created_at_ms", m.created_at_ms);
+  v.opt("expires_at_ms", m.expires_at_ms);
+  v.opt("last_used_ms", m.last_used_ms);
+}
 
 struct UserView {
   std::string name;
@@ -263,6 +348,11 @@ struct StreamView {
   // (a live stream, an input of unknown duration). A completed batch is 100.
   double progress = -1;
   double eta_s = -1;
+  // The live run's figures beyond fps and speed, and when it started.
+  double bitrate_kbps = 0;
+  std::int64_t drop_frames = 0;
+  std::int64_t dup_frames = 0;
+  std::int64_t run_started_at_ms = 0;
 };
 template <class V> void describe(V& v, StreamView& m) {
   v.req("id", m.id);
@@ -292,6 +382,10 @@ template <class V> void describe(V& v, StreamView& m) {
   v.opt("runs_total", m.runs_total);
   v.opt("progress", m.progress);
   v.opt("eta_s", m.eta_s);
+  v.opt("bitrate_kbps", m.bitrate_kbps);
+  v.opt("drop_frames", m.drop_frames);
+  v.opt("dup_frames", m.dup_frames);
+  v.opt("run_started_at_ms", m.run_started_at_ms);
 }
 
 struct AgentView {
@@ -315,6 +409,9 @@ struct AgentView {
   // Another process that tried to register under this name, refused: "" or
   // "host H (instance I) at T".
   std::string duplicate;
+  // Hardware encoder sessions free now, per encoder that has a limit.
+  std::map<std::string, std::int64_t> free_sessions;
+  std::int64_t loop_lag_ms = 0;  // the agent's own loop (HostStats.loop_lag_ms)
 };
 template <class V> void describe(V& v, AgentView& m) {
   v.req("name", m.name);
@@ -332,6 +429,8 @@ template <class V> void describe(V& v, AgentView& m) {
   v.opt("reconnecting", m.reconnecting);
   v.opt("unknown_runs", m.unknown_runs);
   v.opt("duplicate", m.duplicate);
+  v.opt("free_sessions", m.free_sessions);
+  v.opt("loop_lag_ms", m.loop_lag_ms);
 }
 
 struct LimitsView {
@@ -353,6 +452,7 @@ struct Reply {
   static constexpr MsgType kType = MsgType::Reply;
   bool ok = true;
   std::string error;
+  std::string code;  // ok=false: one of proto::code (protocol.hpp)
   std::int64_t id = 0;
   std::vector<StreamView> streams;
   std::vector<AgentView> agents;
@@ -369,10 +469,12 @@ struct Reply {
   std::int64_t log_attempt = 0;
   std::int64_t log_first_seq = 0;
   std::int64_t log_last_seq = -1;
+  std::vector<TokenView> tokens;  // TokenList
 };
 template <class V> void describe(V& v, Reply& m) {
   v.req("ok", m.ok);
   v.opt("error", m.error);
+  v.opt("code", m.code);
   v.opt("id", m.id);
   v.opt("streams", m.streams);
   v.opt("agents", m.agents);
@@ -386,6 +488,7 @@ template <class V> void describe(V& v, Reply& m) {
   v.opt("log_attempt", m.log_attempt);
   v.opt("log_first_seq", m.log_first_seq);
   v.opt("log_last_seq", m.log_last_seq);
+  v.opt("tokens", m.tokens);
 }
 
 }  // namespace ffleet::proto
