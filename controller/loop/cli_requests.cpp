@@ -31,7 +31,7 @@ void Controller::on_client_frames(const wire::Envelope& env) {
     const std::string e = text::for_people(c.error());
     cli_requests_log()->warn("request_refused peer={} key={} type={} error=\"{}\"", wire::peer_label(env.peer),
                    env.key.empty() ? "-" : curve::fingerprint(env.key), proto::type_name(env.type()), e);
-    answer(fail(e));
+    answer(fail(m ? proto::code::kUnauthenticated : proto::code::kInvalid, e));
     return std::nullopt;
   };
   auto handle = [&]<class M>(auto&& fn) {
@@ -49,7 +49,7 @@ void Controller::on_client_frames(const wire::Envelope& env) {
       outbox_.resize(mark);
       metrics_.drop_pending(counted);
       reload_directory();  // a user or key change undone
-      if (r.ok) r = fail("cannot store the change: " + st.message());
+      if (r.ok) r = fail(proto::code::kStore, "cannot store the change: " + st.message());
     }
     if (r.ok) {
       r.user = req->second.user;
@@ -118,7 +118,7 @@ proto::Reply Controller::no_stream(const std::string& ref) {
       msg += "; did you mean " + text::for_people(near) + "?";
     else msg += " (`ffleet stream ls` lists them)";
   }
-  return fail(msg);
+  return fail(proto::code::kNotFound, msg);
 }
 
 proto::Reply Controller::stream_list(const auth::Caller& c, const proto::StreamList& m) {
@@ -162,11 +162,11 @@ proto::Reply Controller::stream_show(const auth::Caller& c, const proto::StreamS
 
 proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAdd& m) {
   if (Status s = auth::may(c, auth::Act::kStreamAdd); !s) return refuse(c, "stream add " + m.name, s);
-  if (Status s = streams::validate_name(m.name); !s) return fail(s.message());
-  if (Status s = streams::validate_spec(m.spec); !s) return fail(s.message());
+  if (Status s = streams::validate_name(m.name); !s) return fail(proto::code::kInvalid, s.message());
+  if (Status s = streams::validate_spec(m.spec); !s) return fail(proto::code::kInvalid, s.message());
   const std::int64_t now = clock::wall_ms();
-  if (Status s = schedule::validate(m.spec, now); !s) return fail(s.message());
-  if (Status s = streams::validate_confinement(m.spec, agent_policies()); !s) return fail(s.message());
+  if (Status s = schedule::validate(m.spec, now); !s) return fail(proto::code::kInvalid, s.message());
+  if (Status s = streams::validate_confinement(m.spec, agent_policies()); !s) return fail(proto::code::kInvalid, s.message());
   StreamRow row;
   row.name = m.name;
   row.owner = c.user;
@@ -178,7 +178,7 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
     row.next_start_ms = schedule::first_start(m.spec, now);
   }
   auto id = store_.insert_stream(row);
-  if (!id) return fail(id.error());
+  if (!id) return fail(proto::code::kConflict, id.error());
   cli_requests_log()->info("stream_added stream={} name={} owner={}", *id, m.name, c.user);
   proto::Reply r;
   r.id = *id;
@@ -201,12 +201,12 @@ proto::Reply Controller::stream_action(const auth::Caller& c, const proto::Strea
   } else if (m.action == "rm") {
     e.kind = lifecycle::EventKind::kRemove;
   } else {
-    return fail("unknown action " + text::for_people(m.action) + " (start, stop, rm)");
+    return fail(proto::code::kInvalid, "unknown action " + text::for_people(m.action) + " (start, stop, rm)");
   }
   const auto o = apply(*s, e);
   if (!o.refusal.empty()) {
     if (e.kind == lifecycle::EventKind::kStart) cli_requests_log()->warn("start_refused stream={} why=\"{}\"", s->id, o.refusal);
-    return fail(o.refusal);
+    return fail(proto::code::kConflict, o.refusal);
   }
   if (!o.note.empty()) return ok_line(s->name + " is " + o.note);
   switch (e.kind) {
@@ -266,7 +266,7 @@ void Controller::on_logs_reply(const registry::Agent& a, const wire::Envelope& e
     r.log_attempt = m.attempt;
     r.log_first_seq = std::max<std::int64_t>(0, m.first_seq);
     r.log_last_seq = m.last_seq >= 0 ? m.last_seq : -1;
-  } else r = fail("the run ended before its log could be fetched; try again");
+  } else r = fail(proto::code::kUnavailable, "the run ended before its log could be fetched; try again");
   send_to(it->second.peer, r, it->second.msg_id);
   pending_logs_.erase(it);
 }
@@ -277,7 +277,7 @@ void Controller::expire_log_requests(std::int64_t now) {
       ++it;
       continue;
     }
-    send_to(it->second.peer, fail("agent " + it->second.agent + " did not send the log in time"), it->second.msg_id);
+    send_to(it->second.peer, fail(proto::code::kUnavailable, "agent " + it->second.agent + " did not send the log in time"), it->second.msg_id);
     it = pending_logs_.erase(it);
   }
 }
@@ -287,19 +287,19 @@ proto::Reply Controller::agent_action(const auth::Caller& caller, const proto::A
     return refuse(caller, "agent " + m.action + " " + m.name, st);
   if (m.action == "revoke") return agent_revoke(caller, m.name);
   auto* a = registry_.find(m.name);
-  if (a == nullptr) return fail("no agent " + text::for_people(m.name));
+  if (a == nullptr) return fail(proto::code::kNotFound, "no agent " + text::for_people(m.name));
   if (m.action == "stop-unknown") return stop_unknown_runs(*a);
   if (m.action == "detect") {
-    if (!a->connected) return fail("agent " + m.name + " is not connected");
+    if (!a->connected) return fail(proto::code::kUnavailable, "agent " + m.name + " is not connected");
     proto::AgentControl c;
     c.action = "detect";
     send_to(a->peer, c);
     return ok_line(m.name + " is testing its encoders again; `ffleet agent ls` shows the result");
   }
   if (m.action != "drain" && m.action != "resume")
-    return fail("unknown action " + text::for_people(m.action) + " (drain, resume, detect, stop-unknown, revoke)");
+    return fail(proto::code::kInvalid, "unknown action " + text::for_people(m.action) + " (drain, resume, detect, stop-unknown, revoke)");
   const bool drain = m.action == "drain";
-  if (Status st = store_.set_agent_draining(m.name, drain); !st) return fail("cannot store the change: " + st.message());
+  if (Status st = store_.set_agent_draining(m.name, drain); !st) return fail(proto::code::kStore, "cannot store the change: " + st.message());
   a->drain_requested = drain;
   cli_requests_log()->info("agent_{} agent={}", m.action, m.name);
   if (a->connected) {
@@ -324,7 +324,7 @@ proto::Reply Controller::agent_action(const auth::Caller& caller, const proto::A
 }
 
 proto::Reply Controller::stop_unknown_runs(registry::Agent& a) {
-  if (!a.connected) return fail("agent " + a.name + " is not connected");
+  if (!a.connected) return fail(proto::code::kUnavailable, "agent " + a.name + " is not connected");
   int n = 0;
   for (const auto& r : a.runs) {
     if (!foreign(r.store_id)) continue;
@@ -348,18 +348,18 @@ proto::Reply Controller::limits_show() {
 
 proto::Reply Controller::limits_set(const auth::Caller& c, const proto::LimitsSet& m) {
   if (Status st = auth::may(c, auth::Act::kLimitsSet); !st) return refuse(c, "limits set", st);
-  if (m.global < -1 || m.per_user < -1 || m.target_max < -1) return fail("limits must be 0 or more");
-  if (!m.target_user.empty() && m.target_max < 0) return fail("--user needs --max");
-  if (m.target_max >= 0 && m.target_user.empty()) return fail("--max needs --user");
+  if (m.global < -1 || m.per_user < -1 || m.target_max < -1) return fail(proto::code::kInvalid, "limits must be 0 or more");
+  if (!m.target_user.empty() && m.target_max < 0) return fail(proto::code::kInvalid, "--user needs --max");
+  if (m.target_max >= 0 && m.target_user.empty()) return fail(proto::code::kInvalid, "--max needs --user");
   if (!m.target_user.empty())
-    if (Status st = auth::check_user_name(m.target_user); !st) return fail(st.message());
+    if (Status st = auth::check_user_name(m.target_user); !st) return fail(proto::code::kInvalid, st.message());
   store::Transaction tx(store_.db());
   Status st = Status::ok();
   if (m.global >= 0) st = store_.set_limit("global", m.global);
   if (st && m.per_user >= 0) st = store_.set_limit("per_user", m.per_user);
   if (st && !m.target_user.empty()) st = store_.set_limit("user:" + m.target_user, m.target_max);
   if (st) st = tx.commit();
-  if (!st) return fail("cannot store the change: " + st.message());
+  if (!st) return fail(proto::code::kStore, "cannot store the change: " + st.message());
   cli_requests_log()->info("limits_set global={} per_user={} user={} max={}", m.global, m.per_user, m.target_user, m.target_max);
   placement_due_ = true;
   return limits_show();

@@ -3,14 +3,18 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "ffleet/schema/protocol.hpp"
 
 namespace ffleet::controller {
 
-inline proto::Reply fail(std::string error) {
+// `code` says what kind of failure it is (proto::code: an HTTP status for
+// the web API); `error` is the line people read.
+inline proto::Reply fail(std::string_view code, std::string error) {
   proto::Reply r;
   r.ok = false;
+  r.code = std::string(code);
   r.error = std::move(error);
   return r;
 }

@@ -47,7 +47,7 @@ proto::Reply Controller::stream_schedule(const auth::Caller& c, const proto::Str
   spec.end_at_ms = m.clear ? 0 : m.end_at_ms;
   spec.duration_ms = m.clear ? 0 : m.duration_ms;
   spec.repeat = m.clear ? "" : m.repeat;
-  if (Status st = schedule::validate(spec, now); !st) return fail(st.message());
+  if (Status st = schedule::validate(spec, now); !st) return fail(proto::code::kInvalid, st.message());
   s->spec = spec;
   auto rule = schedule::parse_repeat(spec.repeat);
   const bool live = s->desired == Desired::kRunning;
@@ -68,7 +68,7 @@ proto::Reply Controller::stream_schedule(const auth::Caller& c, const proto::Str
     s->state = s->next_start_ms > 0 ? State::kScheduled : State::kStopped;
   }
   s->updated_at_ms = now;
-  if (Status st = store_.update_stream(*s); !st) return fail("cannot store the change: " + st.message());
+  if (Status st = store_.update_stream(*s); !st) return fail(proto::code::kStore, "cannot store the change: " + st.message());
   scheduling_log()->info("schedule_changed stream={} next_start={} stop_at={}", s->id,
                  s->next_start_ms > 0 ? timeparse::iso_utc(s->next_start_ms) : "-",
                  s->stop_at_ms > 0 ? timeparse::iso_utc(s->stop_at_ms) : "-");

@@ -214,15 +214,15 @@ Result<auth::Caller> Controller::caller_of(const wire::Envelope& env, const std:
 
 proto::Reply Controller::user_add(const auth::Caller& c, const proto::UserAdd& m) {
   if (Status s = auth::may(c, auth::Act::kUsersManage); !s) return refuse(c, "user add " + m.name, s);
-  if (!secure()) return fail("users need keys: start the controller with --key (see docs/security.md)");
-  if (Status s = auth::check_user_name(m.name); !s) return fail(s.message());
-  if (!auth::parse_role(m.role)) return fail("bad role " + text::for_people(m.role) + ": admin, operator or user");
-  if (!curve::valid_z85(m.public_key)) return fail("bad public key: expected 40 Z85 characters (a .pub file)");
-  if (directory_.admin_file_user(m.name)) return fail("user " + m.name + " is an admin by --admin-key already");
+  if (!secure()) return fail(proto::code::kConflict, "users need keys: start the controller with --key (see docs/security.md)");
+  if (Status s = auth::check_user_name(m.name); !s) return fail(proto::code::kInvalid, s.message());
+  if (!auth::parse_role(m.role)) return fail(proto::code::kInvalid, "bad role " + text::for_people(m.role) + ": admin, operator or user");
+  if (!curve::valid_z85(m.public_key)) return fail(proto::code::kInvalid, "bad public key: expected 40 Z85 characters (a .pub file)");
+  if (directory_.admin_file_user(m.name)) return fail(proto::code::kConflict, "user " + m.name + " is an admin by --admin-key already");
   if (const auth::Principal* p = directory_.by_key(m.public_key))
-    return fail("that key is " + std::string(p->kind == auth::Principal::Kind::kAgent ? "agent " : "user ") +
+    return fail(proto::code::kConflict, "that key is " + std::string(p->kind == auth::Principal::Kind::kAgent ? "agent " : "user ") +
                 p->name + "'s already");
-  if (Status s = store_.add_user({m.name, m.role, m.public_key, clock::wall_ms()}); !s) return fail(s.message());
+  if (Status s = store_.add_user({m.name, m.role, m.public_key, clock::wall_ms()}); !s) return fail(proto::code::kConflict, s.message());
   reload_directory();
   security_log()->info("user_added name={} role={} key={} by={}", m.name, m.role, curve::fingerprint(m.public_key), c.user);
   proto::Reply r;
@@ -233,10 +233,10 @@ proto::Reply Controller::user_add(const auth::Caller& c, const proto::UserAdd& m
 proto::Reply Controller::user_remove(const auth::Caller& c, const proto::UserRemove& m) {
   if (Status s = auth::may(c, auth::Act::kUsersManage); !s) return refuse(c, "user rm " + m.name, s);
   if (directory_.admin_file_user(m.name))
-    return fail("user " + m.name + " is an admin by --admin-key: remove the flag and restart the controller");
+    return fail(proto::code::kConflict, "user " + m.name + " is an admin by --admin-key: remove the flag and restart the controller");
   auto removed = store_.remove_user(m.name);
-  if (!removed) return fail(removed.error());
-  if (!*removed) return fail("no user " + text::for_people(m.name));
+  if (!removed) return fail(proto::code::kStore, removed.error());
+  if (!*removed) return fail(proto::code::kNotFound, "no user " + text::for_people(m.name));
   reload_directory();
   security_log()->info("user_removed name={} by={}", m.name, c.user);
   proto::Reply r;
@@ -258,13 +258,13 @@ proto::Reply Controller::user_list(const auth::Caller& c) {
 
 proto::Reply Controller::agent_allow(const auth::Caller& c, const proto::AgentAllow& m) {
   if (Status s = auth::may(c, auth::Act::kAgentManage); !s) return refuse(c, "agent allow " + m.name, s);
-  if (!secure()) return fail("agent keys need keys: start the controller with --key (see docs/security.md)");
-  if (!curve::valid_z85(m.public_key)) return fail("bad public key: expected 40 Z85 characters (a .pub file)");
+  if (!secure()) return fail(proto::code::kConflict, "agent keys need keys: start the controller with --key (see docs/security.md)");
+  if (!curve::valid_z85(m.public_key)) return fail(proto::code::kInvalid, "bad public key: expected 40 Z85 characters (a .pub file)");
   if (const auth::Principal* p = directory_.by_key(m.public_key); p && !(p->kind == auth::Principal::Kind::kAgent &&
                                                                         p->name == m.name))
-    return fail("that key is " + std::string(p->kind == auth::Principal::Kind::kAgent ? "agent " : "user ") + p->name +
+    return fail(proto::code::kConflict, "that key is " + std::string(p->kind == auth::Principal::Kind::kAgent ? "agent " : "user ") + p->name +
                 "'s already");
-  if (Status s = store_.allow_agent({m.name, m.public_key, clock::wall_ms()}); !s) return fail(s.message());
+  if (Status s = store_.allow_agent({m.name, m.public_key, clock::wall_ms()}); !s) return fail(proto::code::kConflict, s.message());
   reload_directory();
   // A rotation: the session of the old key ends now, like a revocation.
   if (const auto* a = registry_.find(m.name); a && a->connected && a->key != m.public_key) {
@@ -281,8 +281,8 @@ proto::Reply Controller::agent_allow(const auth::Caller& c, const proto::AgentAl
 proto::Reply Controller::agent_revoke(const auth::Caller& c, const std::string& name) {
   if (Status s = auth::may(c, auth::Act::kAgentManage); !s) return refuse(c, "agent revoke " + name, s);
   auto removed = store_.revoke_agent(name);
-  if (!removed) return fail(removed.error());
-  if (!*removed) return fail("agent " + text::for_people(name) + " has no key allowed");
+  if (!removed) return fail(proto::code::kStore, removed.error());
+  if (!*removed) return fail(proto::code::kNotFound, "agent " + text::for_people(name) + " has no key allowed");
   reload_directory();
   // Its session ends now: told so (it stops its runs), and lost here, so its
   // streams run elsewhere.
@@ -300,7 +300,7 @@ proto::Reply Controller::agent_revoke(const auth::Caller& c, const std::string& 
 proto::Reply Controller::refuse(const auth::Caller& c, const std::string& what, const Status& why) {
   security_log()->warn("request_refused who={} role={} what=\"{}\" why=\"{}\"", c.user, auth::role_name(c.role),
                  text::for_people(what), why.message());
-  return fail(why.message());
+  return fail(proto::code::kDenied, why.message());
 }
 
 }  // namespace ffleet::controller

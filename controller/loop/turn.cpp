@@ -92,7 +92,7 @@ void Controller::receive(std::int64_t now) {
       ++stats_.busy_replies;
       turn_log()->log(stats_.busy_replies <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::debug,"request_refused peer={} type={} why=busy queued={} queued_bytes={}", wire::peer_label(env.peer),
                      proto::type_name(env.type()), q.size(), client_queued_bytes_);
-      proto::Reply r = fail("controller busy: " + std::to_string(q.size()) +
+      proto::Reply r = fail(proto::code::kBusy, "controller busy: " + std::to_string(q.size()) +
                             " requests from this client are waiting; send fewer at once and retry");
       outbox_.push_back({env.peer, wire::message(r, next_id_++, env.header.msg_id), env.header.msg_id});
       if (q.empty()) client_queues_.erase(env.peer);
@@ -139,8 +139,9 @@ void Controller::serve_clients(std::int64_t budget_ms) {
     const std::string what = std::string("request ") + std::string(proto::type_name(env.type())) + " from " +
                              wire::peer_label(env.peer);
     if (!guarded(what, [&] { on_client_frames(env); }, &unavailable))
-      reply(env, fail(!unavailable.empty() ? "cannot store the change: " + unavailable + "; nothing was changed"
-                                           : "internal error handling this request; nothing was changed (see the "
+      reply(env, fail(!unavailable.empty() ? proto::code::kStore : proto::code::kInternal,
+                     !unavailable.empty() ? "cannot store the change: " + unavailable + "; nothing was changed"
+                                          : "internal error handling this request; nothing was changed (see the "
                                              "controller log)"));
   }
 }
@@ -152,7 +153,7 @@ void Controller::reply(const wire::Envelope& env, const proto::Reply& r) {
   if (frames[1].size() + frames[2].size() > proto::kMaxMessageBytes) {
     turn_log()->error("reply_too_large peer={} type={} bytes={}", wire::peer_label(env.peer), proto::type_name(env.type()),
                     frames[2].size());
-    frames = wire::message(fail("the answer is too large to send; ask for less (fewer runs, a page of streams)"),
+    frames = wire::message(fail(proto::code::kTooLarge, "the answer is too large to send; ask for less (fewer runs, a page of streams)"),
                            next_id_++, env.header.msg_id);
   }
   outbox_.push_back({env.peer, std::move(frames), env.header.msg_id});
@@ -203,7 +204,7 @@ void Controller::flush(const Status& committed) {
       // else (acks, commands) is dropped and happens again from what is
       // stored (agents resend reports, commands are resent).
       if (o.client_msg_id == 0) continue;
-      o.frames = wire::message(fail("cannot store the change: " + committed.message() + "; nothing was changed"),
+      o.frames = wire::message(fail(proto::code::kStore, "cannot store the change: " + committed.message() + "; nothing was changed"),
                                next_id_++, o.client_msg_id);
     }
     send_or_defer(std::move(o));
