@@ -27,6 +27,14 @@ settings::Table table(Options& o) {
           .help("text: the one line format; json: one JSON object per line, for log shippers"),
       text("metrics", &o.metrics).env("FFLEET_METRICS").flag("--metrics")
           .help("Serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback; no auth, keep it private)"),
+      text("http", &o.http).env("FFLEET_HTTP").flag("--http")
+          .help("Serve the HTTP API and the dashboard at ADDR:PORT (a bare PORT: loopback); beyond loopback needs TLS or http_insecure"),
+      text("tls_cert", &o.tls_cert).env("FFLEET_TLS_CERT").flag("--tls-cert").help("PEM certificate (chain) for --http: HTTPS"),
+      text("tls_key", &o.tls_key).env("FFLEET_TLS_KEY").flag("--tls-key").help("PEM private key of tls_cert"),
+      boolean("http_insecure", &o.http_insecure).flag("--http-insecure")
+          .help("Serve plain HTTP beyond loopback (tokens cross the network in clear: only behind a TLS proxy)"),
+      integer("http_event_clients", &o.http_event_clients, 1, 4096).env("FFLEET_HTTP_EVENT_CLIENTS")
+          .help("Event streams (open dashboards) served at once; each holds an HTTP thread"),
       text("key", &o.key).flag("--key").help("This controller's secret key file (ffleet keygen): with it every link is CURVE"),
       list("admin_keys", &o.admin_keys, ':').flag("--admin-key").live().help("Admins' public key files, each named by its stem"),
       boolean("insecure", &o.insecure).flag("--insecure").help("Listen beyond loopback without keys (anyone reaching the port is an admin)"),
@@ -66,6 +74,22 @@ const char* kHeader =
     "# [SIGHUP] marks what `systemctl reload` (SIGHUP) changes without a restart.\n"
     "# See docs/configuration.md.\n";
 
+// Plain HTTP carries tokens in clear: beyond loopback only when told.
+Status check_http(const Options& o) {
+  if (o.tls_cert.empty() != o.tls_key.empty()) return Status::error("--tls-cert and --tls-key go together");
+  if (o.http.empty()) {
+    if (!o.tls_cert.empty()) return Status::error("--tls-cert needs --http");
+    return Status::ok();
+  }
+  auto a = metrics::parse_address(o.http);
+  if (!a) return Status::error("--http: " + a.error());
+  if (o.tls_cert.empty() && !o.http_insecure && !metrics::is_loopback(a->host))
+    return Status::error("--http " + o.http +
+                         " would serve plain HTTP beyond this host (tokens in clear): give --tls-cert and --tls-key, "
+                         "or --http-insecure behind a TLS proxy");
+  return Status::ok();
+}
+
 }  // namespace
 
 settings::Table settings_table(Options& o) { return table(o); }
@@ -83,9 +107,9 @@ ParseOutcome parse_options(int argc, char** argv) {
   ParseOutcome out;
   Options& o = out.options;
   CLI::App app{"ffleet-controller: schedules ffmpeg streams across ffleet agents"};
-  std::string listen, db, log_level, log_format, key, metrics;
+  std::string listen, db, log_level, log_format, key, metrics, http, tls_cert, tls_key;
   std::vector<std::string> admin_keys;
-  bool insecure = false, print_config = false, print_example = false;
+  bool insecure = false, http_insecure = false, print_config = false, print_example = false;
   app.add_option("--config", o.config_file, "TOML config file (see --print-config-example)");
   app.add_option("--key", key, "this controller's secret key file (ffleet keygen): every link is CURVE");
   app.add_option("--admin-key", admin_keys, "an admin's public key file, named by its stem (repeatable)");
@@ -96,6 +120,10 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--log-format", log_format, "text (default) or json: one JSON object per line")
       ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--metrics", metrics, "serve Prometheus metrics at http://ADDR:PORT/metrics (no auth: keep it private)");
+  app.add_option("--http", http, "serve the HTTP API and dashboard at ADDR:PORT (docs/web.md)");
+  app.add_option("--tls-cert", tls_cert, "PEM certificate for --http (HTTPS)");
+  app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
+  app.add_flag("--http-insecure", http_insecure, "serve plain HTTP beyond loopback (only behind a TLS proxy)");
   app.add_flag("--print-config", print_config, "print the effective configuration (and where each value comes from), then exit");
   app.add_flag("--print-config-example", print_example, "print an example config file with every key and its default");
   app.set_version_flag("--version", "ffleet-controller 0.1.0");
@@ -131,6 +159,11 @@ ParseOutcome parse_options(int argc, char** argv) {
   if (!metrics.empty()) o.metrics = metrics, given("metrics", "--metrics");
   if (!o.metrics.empty())
     if (auto a = metrics::parse_address(o.metrics); !a) return fail(2, a.error());
+  if (!http.empty()) o.http = http, given("http", "--http");
+  if (!tls_cert.empty()) o.tls_cert = tls_cert, given("tls_cert", "--tls-cert");
+  if (!tls_key.empty()) o.tls_key = tls_key, given("tls_key", "--tls-key");
+  if (http_insecure) o.http_insecure = true, given("http_insecure", "--http-insecure");
+  if (Status s = check_http(o); !s) return fail(2, s.message());
   if (o.key.empty() && !o.admin_keys.empty()) return fail(2, "--admin-key needs --key (the controller's own key)");
   if (o.lost_after_ms <= o.heartbeat_ms) return fail(2, "lost_after_ms must be longer than heartbeat_ms");
   if (o.retry.cap_ms < o.retry.base_ms) return fail(2, "retry_cap_ms must be at least retry_base_ms");

@@ -53,6 +53,13 @@ struct Options {
   // --metrics ADDR:PORT: Prometheus text at GET /metrics (docs/metrics.md);
   // empty: off. No authentication: keep it on loopback or a private network.
   std::string metrics;
+  // --http ADDR:PORT: the HTTP API, its events and the dashboard (docs/web.md);
+  // beyond loopback only with TLS (tls_cert + tls_key) or http_insecure.
+  std::string http;
+  std::string tls_cert;
+  std::string tls_key;
+  bool http_insecure = false;
+  std::int64_t http_event_clients = 64;  // event streams (browsers) served at once
   // A test aid: after every loop turn, the streams in memory are compared
   // with the database read afresh, and a difference aborts (slow).
   bool debug_check_index = false;

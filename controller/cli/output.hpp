@@ -7,18 +7,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ffleet/common/views_json.hpp"
 #include "ffleet/schema/protocol.hpp"
 
 namespace ffleet::cli {
 
-nlohmann::json stream_json(const proto::StreamView& s, bool with_detail);
-nlohmann::json agent_json(const proto::AgentView& a);
-nlohmann::json limits_json(const proto::LimitsView& l);
+// The JSON objects are shared with the HTTP API (common/views_json.hpp).
+using views::agent_json;
+using views::limits_json;
+using views::stream_json;
+using views::user_json;
 
 std::string stream_table(const std::vector<proto::StreamView>& streams);
 std::string stream_details(const proto::StreamView& s);
 std::string agent_table(const std::vector<proto::AgentView>& agents);
-nlohmann::json user_json(const proto::UserView& u);
 std::string user_table(const std::vector<proto::UserView>& users);
 std::string limits_text(const proto::LimitsView& l);
 // "next start 2026-11-24T18:00:00+01:00, ends ..., repeats daily" or "no schedule".

@@ -136,6 +136,8 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
       for (auto& r : m->runs) clean(r);
       a->host = m->host;
       a->set_runs(m->runs);
+      emit_figures(*a);
+      emit_agent(*a);
       if (a->draining_self != m->draining) agent_events_log()->info("agent_draining agent={} draining={}", a->name, m->draining);
       a->draining_self = m->draining;
       // Reconciling costs a lookup per run: at most twice an interval per
@@ -272,6 +274,7 @@ void Controller::on_register(const wire::Envelope& env, proto::Register m) {
   agent_events_log()->info("agent_registered agent={} host={} cpus={} max_streams={} encoders={} runs={} ffmpeg={}", m.name,
                  m.hostname, m.cpus, m.max_streams, fmt::join(m.encoders, ","), m.runs.size(), m.ffmpeg_version);
   send_to(env.peer, proto::Registered{opts_.heartbeat_ms, opts_.lost_after_ms}, env.header.msg_id);
+  emit_agent(a);
   placement_due_ = true;  // its free slots, at once
   if (a.drain_requested) {
     proto::AgentControl c;

@@ -1,5 +1,7 @@
 // The loop's side of the lifecycle: store what transition() decided, then do
 // what it asked. Every change of a stream's state goes through apply().
+#include <algorithm>
+
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 #include "loop/controller.hpp"
@@ -43,6 +45,12 @@ lifecycle::Outcome Controller::apply(StreamRow& s, const lifecycle::Event& e) {
                    lifecycle::to_string(e.kind), s.attempt, s.agent);
   metrics_.transition(before, s);
   for (const auto& c : o.commands) carry_out(s, c, e);
+  if (o.changed) {
+    const bool deleted = std::any_of(o.commands.begin(), o.commands.end(),
+                                     [](const lifecycle::Command& c) { return c.kind == lifecycle::CommandKind::kDelete; });
+    if (deleted) emit_stream_removed(s.id);
+    else emit_stream(s);
+  }
   return o;
 }
 

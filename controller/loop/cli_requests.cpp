@@ -180,6 +180,8 @@ proto::Reply Controller::stream_add(const auth::Caller& c, const proto::StreamAd
   auto id = store_.insert_stream(row);
   if (!id) return fail(proto::code::kConflict, id.error());
   cli_requests_log()->info("stream_added stream={} name={} owner={}", *id, m.name, c.user);
+  row.id = *id;
+  emit_stream(row);
   proto::Reply r;
   r.id = *id;
   return r;
@@ -302,6 +304,7 @@ proto::Reply Controller::agent_action(const auth::Caller& caller, const proto::A
   if (Status st = store_.set_agent_draining(m.name, drain); !st) return fail(proto::code::kStore, "cannot store the change: " + st.message());
   a->drain_requested = drain;
   cli_requests_log()->info("agent_{} agent={}", m.action, m.name);
+  emit_agent(*a);
   if (a->connected) {
     proto::AgentControl c;
     c.action = m.action;

@@ -8,6 +8,7 @@
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/signals.hpp"
+#include "http/server.hpp"
 
 namespace ffleet::controller {
 namespace {
@@ -55,6 +56,7 @@ Result<std::string> Controller::bind() {
     return Result<std::string>::failure("cannot listen on " + opts_.listen + ": " + e.what());
   }
   if (Status s = metrics_.start(opts_.metrics); !s) return Result<std::string>::failure(s.message());
+  if (Status s = start_http(); !s) return Result<std::string>::failure(s.message());
   return sock_.get(zmq::sockopt::last_endpoint);
 }
 
@@ -121,6 +123,10 @@ int Controller::run() {
   // The ZAP handler answers handshakes (with --key), between turns.
   items.push_back({monitor_.handle(), 0, ZMQ_POLLIN, 0});
   if (secure()) items.push_back({zap_.handle(), 0, ZMQ_POLLIN, 0});
+  if (http_sock_) {
+    items.push_back({http_sock_.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({events_.handle(), 0, ZMQ_POLLIN, 0});
+  }
   std::int64_t planned_wake = clock::steady_ms();
   notify_.ready(service_status(), planned_wake);
   while (exit_code_ < 0) {
@@ -140,6 +146,7 @@ int Controller::run() {
     // process was not running (SIGSTOP, a VM paused, swapped out).
     const std::int64_t lag = now - planned_wake;
     stats_.max_lag_ms = std::max(stats_.max_lag_ms, lag);
+    lag_since_fleet_event_ms_ = std::max(lag_since_fleet_event_ms_, lag);
     metrics_.loop_lag_ms(lag);
     if (lag > opts_.heartbeat_ms) on_pause(lag, now);
     if (items[1].revents & ZMQ_POLLIN) {
@@ -154,6 +161,7 @@ int Controller::run() {
     }
     on_monitor();
     if (secure()) on_zap();
+    on_event_subscriptions();
     receive(now);
     begin_turn();
     serve_agents();
@@ -168,6 +176,7 @@ int Controller::run() {
     }
     // A run that ended in this turn frees its slot for the next in the queue now.
     if (placement_due_) guarded("turn.pending", [&] { place_pending(); });
+    emit_fleet(after);
     end_turn();
     if (opts_.debug_check_index) check_index(clock::steady_ms());
     const std::int64_t done = clock::steady_ms();
@@ -198,6 +207,7 @@ int Controller::run() {
     }
   }
   notify_.stopping("exiting (code " + std::to_string(exit_code_) + "); streams keep running on the agents");
+  stop_http();
   controller_log()->info("controller_exit code={}", exit_code_);
   return exit_code_;
 }

@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
 #include "auth/caller.hpp"
@@ -35,6 +36,7 @@
 #include "ffleet/common/codec.hpp"
 #include "ffleet/common/zmq_io.hpp"
 #include "lifecycle/lifecycle.hpp"
+#include "loop/channels.hpp"
 #include "loop/metrics.hpp"
 #include "model.hpp"
 #include "options.hpp"
@@ -44,6 +46,10 @@
 #include "streams/validate.hpp"
 
 namespace ffleet::controller {
+
+namespace http {
+class Server;
+}
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 2;
@@ -75,6 +81,11 @@ class Controller {
     std::uint64_t client_msg_id = 0;  // != 0: the answer to a client's request
   };
   void receive(std::int64_t now);
+  // The HTTP side's requests (inproc), read after the TCP socket's: at most `budget`.
+  void receive_http(int budget);
+  // A client's request (CLI or HTTP) into its queue, or answered busy.
+  void enqueue_request(wire::Envelope env);
+  zmq::socket_ref socket_for(channel::Kind k);
   void serve_agents();
   void serve_clients(std::int64_t budget_ms);
   bool clients_waiting() const { return !client_order_.empty(); }
@@ -197,6 +208,24 @@ class Controller {
   proto::Reply agent_allow(const auth::Caller& c, const proto::AgentAllow& m);
   proto::Reply agent_revoke(const auth::Caller& c, const std::string& name);
 
+  // http_link.cpp: the HTTP side (controller/http) and the events it relays.
+  // Binds the inproc sockets and starts the server (with --http).
+  Status start_http();
+  void stop_http();
+  // Reads the events socket's subscriptions: events are built only while
+  // the HTTP side has a browser listening.
+  void on_event_subscriptions();
+  bool publish_event(const std::vector<std::string>& frames);
+  // Queued in the outbox like answers: a change rolled back sends none.
+  void emit(std::string_view name, const nlohmann::json& data);
+  void emit_stream(const StreamRow& s);
+  void emit_stream_removed(std::int64_t id);
+  void emit_agent(const registry::Agent& a);
+  void emit_figures(const registry::Agent& a);
+  void emit_fleet(std::int64_t now);
+  // The HTTP channel's caller: the user and role of the bearer token whose digest it sent.
+  Result<auth::Caller> token_caller(const std::string& sha256_hex);
+
   // service.cpp: the STATUS= line for the service manager (sd_notify).
   std::string service_status();
 
@@ -283,6 +312,17 @@ class Controller {
   };
   std::map<std::uint64_t, PendingLogs> pending_logs_;  // by LogsRequest msg id
   LoopMetrics metrics_;  // --metrics (loop/metrics.hpp)
+  // --http: the ROUTER the HTTP side's workers send requests to, the XPUB
+  // its event hub listens on, and the server (threads that never touch the
+  // loop's state). Unset without --http.
+  zmq::socket_t http_sock_;
+  zmq::socket_t events_;
+  std::int64_t event_subscribers_ = 0;
+  std::int64_t events_dropped_ = 0;
+  std::int64_t next_fleet_event_ms_ = 0;
+  std::int64_t lag_since_fleet_event_ms_ = 0;
+  std::shared_ptr<http::Server> http_server_;
+  bool events_wanted() const { return event_subscribers_ > 0; }
   // candidates(): one per agent in registry order, and the info_epoch each
   // was copied from.
   std::vector<placement::Candidate> candidates_;

@@ -58,13 +58,7 @@ const std::vector<placement::Candidate>& Controller::candidates() {
     candidate_runs_epochs_[i] = a.runs_epoch;
     // A host whose live streams fall below 1.0x is full, whatever its slots say.
     c.behind = std::any_of(a.runs.begin(), a.runs.end(), [](const proto::RunReport& r) { return r.behind; });
-    c.free_sessions = a.info.session_limits;
-    for (const auto& r : a.runs) {
-      if (c.free_sessions.empty()) break;
-      const auto u = r.encoder.find('_');
-      if (u == std::string::npos) continue;
-      if (auto f = c.free_sessions.find(r.encoder.substr(u + 1)); f != c.free_sessions.end()) --f->second;
-    }
+    c.free_sessions = a.free_sessions();
   }
   if (!every_count)
     for (const auto& name : changed.agents)

@@ -155,6 +155,7 @@ void Controller::on_run_exited(registry::Agent& a, const wire::Envelope& env, co
 
 void Controller::agent_lost(const std::string& name) {
   runs_log()->warn("agent_lost agent={} silent_ms>{}", name, opts_.lost_after_ms);
+  if (const auto* a = registry_.find(name)) emit_agent(*a);
   for (auto& s : store_.streams_on_agent(name)) {
     lifecycle::Event e;
     e.kind = lifecycle::EventKind::kAgentLost;

@@ -73,6 +73,7 @@ proto::Reply Controller::stream_schedule(const auth::Caller& c, const proto::Str
                  s->next_start_ms > 0 ? timeparse::iso_utc(s->next_start_ms) : "-",
                  s->stop_at_ms > 0 ? timeparse::iso_utc(s->stop_at_ms) : "-");
   proto::Reply r;
+  emit_stream(*s);
   r.streams.push_back(view(*s, false));
   return r;
 }

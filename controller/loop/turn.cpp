@@ -6,6 +6,7 @@
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/text.hpp"
+#include "loop/channels.hpp"
 #include "loop/controller.hpp"
 #include "loop/replies.hpp"
 
@@ -52,7 +53,8 @@ bool from_agent(proto::MsgType t) {
 }  // namespace
 
 void Controller::receive(std::int64_t now) {
-  for (int i = 0; i < kMaxReadPerTurn; ++i) {
+  int read = 0;
+  for (; read < kMaxReadPerTurn; ++read) {
     std::string key;
     auto frames = zio::try_recv(sock_, &key);
     if (!frames) break;
@@ -66,11 +68,13 @@ void Controller::receive(std::int64_t now) {
       turn_log()->log(stats_.bad_frames <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::trace,
                     "message_dropped peer={} code={} error=\"{}\"", wire::peer_label(fe->peer), fe->code,
                     text::for_people(fe->message));
-      if (!fe->peer.empty() && fe->code == proto::err::kVersion) send_to(fe->peer, proto::ErrorMsg{fe->code, fe->message});
+      if (!fe->peer.empty() && fe->code == proto::err::kVersion)
+        send_to(channel::tcp(fe->peer), proto::ErrorMsg{fe->code, fe->message});
       continue;
     }
     auto& env = std::get<wire::Envelope>(parsed);
     env.key = std::move(key);
+    env.peer = channel::tcp(std::move(env.peer));
     metrics_.message(proto::type_name(env.type()));
     if (from_agent(env.type())) {
       // A flood from one peer is dropped here, before it costs any work.
@@ -86,22 +90,54 @@ void Controller::receive(std::int64_t now) {
       agent_inbox_.push_back(std::move(env));
       continue;
     }
-    auto& q = client_queues_[env.peer];
-    const std::size_t size = env.body.size();
-    if (q.size() >= kMaxQueuedPerClient || client_queued_bytes_ + size > kMaxQueuedBytes) {
-      ++stats_.busy_replies;
-      turn_log()->log(stats_.busy_replies <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::debug,"request_refused peer={} type={} why=busy queued={} queued_bytes={}", wire::peer_label(env.peer),
-                     proto::type_name(env.type()), q.size(), client_queued_bytes_);
-      proto::Reply r = fail(proto::code::kBusy, "controller busy: " + std::to_string(q.size()) +
-                            " requests from this client are waiting; send fewer at once and retry");
-      outbox_.push_back({env.peer, wire::message(r, next_id_++, env.header.msg_id), env.header.msg_id});
-      if (q.empty()) client_queues_.erase(env.peer);
+    enqueue_request(std::move(env));
+  }
+  if (http_sock_) receive_http(kMaxReadPerTurn - read);
+}
+
+void Controller::receive_http(int budget) {
+  for (int i = 0; i < budget; ++i) {
+    auto frames = zio::try_recv(http_sock_);
+    if (!frames) break;
+    // [routing id, bearer digest, tag, header, body]: the HTTP side puts the
+    // SHA-256 of the request's token (or "") before the message.
+    if (frames->size() < 2) continue;
+    std::string bearer = std::move((*frames)[1]);
+    frames->erase(frames->begin() + 1);
+    auto parsed = wire::parse(std::move(*frames), true);
+    if (auto* fe = std::get_if<wire::FrameError>(&parsed)) {
+      turn_log()->error("message_dropped channel=http code={} error=\"{}\"", fe->code, text::for_people(fe->message));
       continue;
     }
-    if (q.empty()) client_order_.push_back(env.peer);
-    client_queued_bytes_ += size;
-    q.push_back(std::move(env));
+    auto& env = std::get<wire::Envelope>(parsed);
+    env.peer = channel::http(env.peer);
+    env.bearer = std::move(bearer);
+    metrics_.message(proto::type_name(env.type()));
+    if (from_agent(env.type())) {
+      turn_log()->error("message_dropped channel=http type={} error=\"an agent's message\"", proto::type_name(env.type()));
+      continue;
+    }
+    enqueue_request(std::move(env));
   }
+}
+
+void Controller::enqueue_request(wire::Envelope env) {
+  auto& q = client_queues_[env.peer];
+  const std::size_t size = env.body.size();
+  if (q.size() >= kMaxQueuedPerClient || client_queued_bytes_ + size > kMaxQueuedBytes) {
+    ++stats_.busy_replies;
+    turn_log()->log(stats_.busy_replies <= kLoudPerPeriod ? spdlog::level::warn : spdlog::level::debug,
+                    "request_refused peer={} type={} why=busy queued={} queued_bytes={}", wire::peer_label(env.peer),
+                    proto::type_name(env.type()), q.size(), client_queued_bytes_);
+    proto::Reply r = fail(proto::code::kBusy, "controller busy: " + std::to_string(q.size()) +
+                                                  " requests from this client are waiting; send fewer at once and retry");
+    outbox_.push_back({env.peer, wire::message(r, next_id_++, env.header.msg_id), env.header.msg_id});
+    if (q.empty()) client_queues_.erase(env.peer);
+    return;
+  }
+  if (q.empty()) client_order_.push_back(env.peer);
+  client_queued_bytes_ += size;
+  q.push_back(std::move(env));
 }
 
 void Controller::serve_agents() {
@@ -212,9 +248,13 @@ void Controller::flush(const Status& committed) {
   outbox_.clear();
 }
 
+zmq::socket_ref Controller::socket_for(channel::Kind k) { return k == channel::Kind::kHttp ? http_sock_ : sock_; }
+
 bool Controller::send_or_defer(Outgoing o) {
+  const auto to = channel::route(o.peer);
+  if (to.kind == channel::Kind::kEvents) return publish_event(o.frames);
   auto waiting = deferred_.find(o.peer);
-  Status s = waiting == deferred_.end() ? zio::send(sock_, o.frames, o.peer) : Status::error(zio::kWouldBlock);
+  Status s = waiting == deferred_.end() ? zio::send(socket_for(to.kind), o.frames, to.id) : Status::error(zio::kWouldBlock);
   if (s) return true;
   const std::size_t bytes = o.frames[1].size() + o.frames[2].size();
   if (s.message() == zio::kWouldBlock && deferred_bytes_ + bytes <= kMaxDeferredBytes &&
@@ -234,8 +274,9 @@ bool Controller::send_or_defer(Outgoing o) {
 void Controller::retry_deferred() {
   for (auto it = deferred_.begin(); it != deferred_.end();) {
     auto& q = it->second;
+    const auto to = channel::route(it->first);
     while (!q.empty()) {
-      Status s = zio::send(sock_, q.front().frames, q.front().peer);
+      Status s = zio::send(socket_for(to.kind), q.front().frames, to.id);
       if (!s && s.message() == zio::kWouldBlock) break;
       if (!s) {
         ++stats_.send_failures;

@@ -64,6 +64,10 @@ proto::StreamView Controller::view(const StreamRow& s, bool with_runs, std::int6
       v.warning = mask(r->warning);
       v.progress = r->progress;
       v.eta_s = r->eta_s;
+      v.bitrate_kbps = r->bitrate_kbps;
+      v.drop_frames = r->drop_frames;
+      v.dup_frames = r->dup_frames;
+      v.run_started_at_ms = r->started_at_ms;
     }
   }
   // A batch that ended well is all done, whatever its last report said.
@@ -121,6 +125,8 @@ proto::AgentView Controller::agent_view(const registry::Agent& a, const std::map
   v.reconnecting = a.loss_pending && clock::steady_ms() < a.grace_until_ms;
   v.unknown_runs = a.unknown_runs;
   v.duplicate = a.duplicate;
+  v.loop_lag_ms = a.host.loop_lag_ms;
+  v.free_sessions = a.free_sessions();
   return v;
 }
 

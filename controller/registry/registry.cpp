@@ -10,6 +10,17 @@ std::uint64_t next_epoch() {
 }
 }  // namespace
 
+std::map<std::string, std::int64_t> Agent::free_sessions() const {
+  auto free = info.session_limits;
+  for (const auto& r : runs) {
+    if (free.empty()) break;
+    const auto u = r.encoder.find('_');
+    if (u == std::string::npos) continue;
+    if (auto f = free.find(r.encoder.substr(u + 1)); f != free.end()) --f->second;
+  }
+  return free;
+}
+
 void Agent::set_runs(std::vector<proto::RunReport> reported) {
   runs = std::move(reported);
   runs_epoch = next_epoch();

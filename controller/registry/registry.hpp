@@ -61,6 +61,9 @@ struct Agent {
   bool accepts_work() const { return connected && !drain_requested && !draining_self && provisional_until_ms == 0; }
   const proto::RunReport* run(std::int64_t stream_id, std::int64_t attempt) const;
   void set_runs(std::vector<proto::RunReport> reported);
+  // Hardware sessions still free by vendor ("nvenc" -> 1): the limits it
+  // registered with, less its runs on that vendor's encoders; absent: unlimited.
+  std::map<std::string, std::int64_t> free_sessions() const;
 };
 
 class Registry {

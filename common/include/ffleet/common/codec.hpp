@@ -195,6 +195,9 @@ template <class M> Result<M> decode_body(std::string_view bytes) {
 struct Envelope {
   std::string peer;  // ROUTER routing id; empty on DEALER sockets
   std::string key;   // the connection's public key (Z85) when links are CURVE, else ""
+  // The controller's HTTP channel only (never on the wire): the SHA-256
+  // (hex) of the request's bearer token, "" without one.
+  std::string bearer;
   Header header;
   std::string body;
   MsgType type() const { return static_cast<MsgType>(header.type); }
