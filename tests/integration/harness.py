@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 
@@ -173,6 +174,8 @@ class Cluster:
         self.endpoint = None
         self.db = os.path.join(self.dir, "ffleet.db")
         self.controller = None
+        self.http_url = None   # start_controller(http=True)
+        self.http_port = None
         self.agents = {}
         self.procs = []
         # (argv, stdout, stderr) of every CLI call, scanned for secrets at close.
@@ -223,21 +226,70 @@ class Cluster:
     # ASan build on a busy 2-core machine has been seen to take a few seconds.
     STARTED_TIMEOUT_S = 30
 
-    def start_controller(self, extra=(), env=None):
+    def start_controller(self, extra=(), env=None, http=False):
         """Starts a controller on this cluster's database. The first one binds port
         0 and the endpoint is read back from its log; later ones (restarts) listen
-        on that same endpoint, so agents reconnect to it."""
+        on that same endpoint, so agents reconnect to it. `http`: also the HTTP
+        API on a free loopback port (the same one again on a restart), at
+        self.http_url once it listens."""
         first = self.endpoint is None
         listen = f"tcp://{self.listen_host()}:0" if first else self.endpoint
         args = [os.path.join(BIN_DIR, "ffleet-controller"), "--listen", listen, "--db", self.db,
                 "--log-level", "debug", *extra]
+        if http:
+            args += ["--http", f"127.0.0.1:{self.http_port or 0}"]
         log = os.path.join(self.dir, "controller.log")
         offset = os.path.getsize(log) if os.path.exists(log) else 0
         self.controller = Proc("controller", self.on_host("ctl", args), log, env)
         self.procs.append(self.controller)
         if first:
             self._set_endpoint(self._read_endpoint(self.controller, offset))
+        if http:
+            self.http_url = self._read_log(self.controller, offset, rb"http_listening listen=(\S+)", "http_listening")
+            self.http_port = int(self.http_url.rsplit(":", 1)[1])
         return self.controller
+
+    def _read_log(self, proc, offset, pattern, what):
+        def found():
+            with open(proc.log, "rb") as f:
+                f.seek(offset)
+                m = re.search(pattern, f.read())
+            if m:
+                return m.group(1).decode()
+            if not proc.alive():
+                raise AssertionError(f"the controller exited {proc.popen.returncode} before {what}: "
+                                     f"{proc.text()[-2000:]}")
+            return None
+        return wait_until(found, self.STARTED_TIMEOUT_S, f"the controller to log {what}")
+
+    # --- the HTTP API -------------------------------------------------------
+    def token(self, user, role="user"):
+        """A new HTTP token for `user` with `role` (ffleet token create), registered as a secret."""
+        t = self.cli("token", "create", "--user", user, "--role", role)["token"]
+        secret(t)
+        return t
+
+    def http(self, method, path, token=None, body=None, headers=None, raw=False, timeout=30):
+        """(status, headers, answer) of one API call; `path` under /api/v1 unless it
+        starts with "/" outside it. The answer is parsed JSON unless `raw` (bytes)."""
+        url = self.http_url + (path if path.startswith("/api/") or path == "/" or path.startswith("/assets/")
+                               else "/api/v1" + path)
+        data = None
+        h = dict(headers or {})
+        if token is not None:
+            h["Authorization"] = f"Bearer {token}"
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(url, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                status, rh, content = r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            status, rh, content = e.code, dict(e.headers), e.read()
+        if raw:
+            return status, rh, content
+        return status, rh, (json.loads(content) if content.strip() else None)
 
     def _read_endpoint(self, proc, offset):
         def started():
@@ -373,7 +425,8 @@ class Cluster:
         full_env = dict(os.environ)
         full_env.update(env or {})
         r = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=full_env)
-        if "--reveal" not in args:  # shows the secrets to their owner, by design
+        # --reveal shows the secrets to their owner, and token create its new token, by design.
+        if "--reveal" not in args and tuple(args[:2]) != ("token", "create"):
             self.cli_outputs.append(([str(a) for a in args], r.stdout, r.stderr))
         if check and r.returncode != 0:
             raise AssertionError(f"ffleet {' '.join(args)} exited {r.returncode}: {r.stderr.strip()}")
