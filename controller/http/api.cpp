@@ -121,6 +121,15 @@ void logs(Call& c) {
              {"last_seq", r->log_last_seq}});
 }
 
+// The latest JPEG of a live transcode, fetched from its agent by the loop.
+void thumbnail(Call& c) {
+  proto::StreamThumb m;
+  m.ref = c.params[0];
+  auto r = c.ask(m);
+  if (!r) return;
+  send_error(c.res, proto::code::kNotFound, "no thumbnail");
+}
+
 void list_agents(Call& c) {
   auto r = c.ask(proto::AgentList{});
   if (!r) return;
@@ -183,6 +192,7 @@ std::vector<Route> api_routes() {
       {"PUT", "/streams/{ref}/schedule", [](Call& c) { schedule(c, false); }},
       {"DELETE", "/streams/{ref}/schedule", [](Call& c) { schedule(c, true); }},
       {"GET", "/streams/{ref}/logs", logs},
+      {"GET", "/streams/{ref}/thumbnail", thumbnail},
       {"GET", "/agents", list_agents},
       {"POST", "/agents/{name}/drain", agent_action("drain")},
       {"POST", "/agents/{name}/resume", agent_action("resume")},

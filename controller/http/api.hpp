@@ -61,6 +61,8 @@ struct Route {
 // Every route but /events (the server's own: it streams).
 std::vector<Route> api_routes();
 std::vector<Route> admin_routes();  // limits, users, tokens, me (api_admin.cpp)
+// What server.cpp serves itself under /api/v1: "GET /events", "GET /openapi.yaml".
+std::vector<std::string> extra_routes();
 
 // "Message: lines" -> {"message": "..."} for answers that are one line for people.
 nlohmann::json message_json(const proto::Reply& r);

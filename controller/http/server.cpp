@@ -59,6 +59,8 @@ bool readable(const std::string& path) { return std::ifstream(path).good(); }
 
 }  // namespace
 
+std::vector<std::string> extra_routes() { return {"GET /events", "GET /openapi.yaml"}; }
+
 struct Server::Impl {
   Impl(zmq::context_t& ctx, std::size_t event_clients) : bridge(ctx), hub(ctx, event_clients) {}
   void add_routes();

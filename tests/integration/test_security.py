@@ -29,11 +29,11 @@ def keygen(c, name):
 class Secure:
     """A cluster whose controller has a key, an admin key, and helpers to act as someone."""
 
-    def __init__(self, c, agents=("a1",), max_streams=4):
+    def __init__(self, c, agents=("a1",), max_streams=4, http=False):
         self.c = c
         self.ctl_key = keygen(c, "controller")
         self.admin_key = keygen(c, "admin")
-        self.ctl = c.start_controller(extra=["--key", self.ctl_key, "--admin-key", self.admin_key + ".pub"])
+        self.ctl = c.start_controller(extra=["--key", self.ctl_key, "--admin-key", self.admin_key + ".pub"], http=http)
         self.keys = {"admin": self.admin_key}
         for a in agents:
             self.allow_agent(a)
