@@ -199,9 +199,11 @@ void Agent::log_state_counts() {
 
 void Agent::send_heartbeat() {
   // The worst lag since the last heartbeat: the heartbeat is what it delays.
-  if (const auto worst = lag_.take_worst(); worst > 0) agent_log()->debug("loop_lag_worst ms={}", worst);
+  const auto worst = lag_.take_worst();
+  if (worst > 0) agent_log()->debug("loop_lag_worst ms={}", worst);
   proto::Heartbeat hb;
   hb.host = host_stats_;
+  hb.host.loop_lag_ms = worst;  // `ffleet agent ls`, the dashboard
   hb.runs = runner_->reports();
   hb.draining = draining_;
   link_->send(hb);

@@ -60,6 +60,8 @@ class Agent {
   void on_message(const wire::Envelope& env, std::int64_t now);
   void on_start_run(const proto::StartRun& m);
   void on_agent_control(const proto::AgentControl& m, std::int64_t now);
+  // The run's latest thumbnail, or why there is none (runner/thumbnail.hpp).
+  void on_thumb_request(const proto::ThumbRequest& m, std::uint64_t msg_id);
   void on_error(const proto::ErrorMsg& m, std::int64_t now);
   void on_signal(int sig, std::int64_t now);
   void begin_drain(std::int64_t now, bool exit_after);

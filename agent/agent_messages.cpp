@@ -6,6 +6,7 @@
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/text.hpp"
+#include "runner/thumbnail.hpp"
 
 namespace ffleet::agent {
 namespace {
@@ -75,6 +76,11 @@ void Agent::on_message(const wire::Envelope& env, std::int64_t now) {
       link_->send(r, env.header.msg_id);
       return;
     }
+    case MsgType::ThumbRequest: {
+      auto m = wire::decode<proto::ThumbRequest>(env);
+      if (!m) return bad(m.error());
+      return on_thumb_request(*m, env.header.msg_id);
+    }
     case MsgType::AgentControl: {
       auto m = wire::decode<proto::AgentControl>(env);
       if (!m) return bad(m.error());
@@ -110,6 +116,26 @@ void Agent::on_start_run(const proto::StartRun& m) {
     return;
   }
   runner_->start(m, clock::wall_ms());
+}
+
+void Agent::on_thumb_request(const proto::ThumbRequest& m, std::uint64_t msg_id) {
+  proto::ThumbReply r;
+  r.stream_id = m.stream_id;
+  r.attempt = m.attempt;
+  const auto* run = runner_->find(m.stream_id);
+  if (run == nullptr || run->attempt() != m.attempt) {
+    r.why = "the run is not running on agent " + opts_.name;
+  } else if (run->thumbnail().empty()) {
+    r.why = run->encoder() == "copy" ? "the run copies its input (copy mode): a thumbnail would cost a decode"
+                                     : "thumbnails are off on agent " + opts_.name;
+  } else {
+    // Small and local: read here, in the loop (runner/thumbnail.hpp).
+    auto f = runner::read_thumbnail(run->thumbnail(), proto::kMaxThumbnailBytes);
+    r.found = f.found;
+    r.jpeg.data = std::move(f.jpeg);
+    r.why = std::move(f.why);
+  }
+  link_->send(r, msg_id);
 }
 
 void Agent::on_agent_control(const proto::AgentControl& m, std::int64_t now) {

@@ -72,6 +72,10 @@ settings::Table table(Options& o) {
           .help("A run whose progress does not advance this long is killed as stalled"),
       integer("log_lines", &o.log_lines, 1, 100000).env("FFLEET_LOG_LINES").live()
           .help("stderr lines kept per run for ffleet stream logs"),
+      boolean("thumbnails", &o.thumbnails).env("FFLEET_THUMBNAILS").flag("--no-thumbnails").live()
+          .help("Keep a small JPEG of each run that transcodes (never in copy mode) for ffleet stream thumbnail"),
+      integer("thumbnail_interval_s", &o.thumbnail_interval_s, 1, 3600).env("FFLEET_THUMBNAIL_INTERVAL_S")
+          .flag("--thumbnail-interval-s").live().help("Seconds between two thumbnails of a run"),
   };
   return t;
 }
@@ -153,7 +157,8 @@ ParseOutcome parse_options(int argc, char** argv) {
   Options& o = out.options;
   CLI::App app{"ffleet-agent: runs ffmpeg for the ffleet controller on this host"};
   std::string controller, name, work_dir, ffmpeg, log_level, log_format, key, controller_key, metrics;
-  std::int64_t max_streams = -1;
+  std::int64_t max_streams = -1, thumbnail_interval_s = -1;
+  bool no_thumbnails = false;
   std::vector<std::string> media_roots, output_roots;
   std::string protocols;
   bool print_config = false, print_example = false;
@@ -174,6 +179,9 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--output-root", output_roots, "ffmpeg writes local files only below DIR (repeatable; default: none)");
   app.add_option("--protocols", protocols, "protocols ffmpeg may open, comma-separated (default: all of " +
                                                settings_protocols() + ")");
+  app.add_flag("--no-thumbnails", no_thumbnails, "keep no thumbnail of the runs (default: one per transcoding run)");
+  app.add_option("--thumbnail-interval-s", thumbnail_interval_s, "seconds between two thumbnails of a run (default 5)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3600}));
   app.add_flag("--print-config", print_config, "print the effective configuration (and where each value comes from), then exit");
   app.add_flag("--print-config-example", print_example, "print an example config file with every key and its default");
   app.set_version_flag("--version", "ffleet-agent 0.1.0");
@@ -215,6 +223,9 @@ ParseOutcome parse_options(int argc, char** argv) {
     return fail(2, "--key and --controller-key go together (CURVE needs both: see docs/security.md)");
   if (!media_roots.empty()) o.media_roots = media_roots, given("media_roots", "--media-root");
   if (!output_roots.empty()) o.output_roots = output_roots, given("output_roots", "--output-root");
+  if (no_thumbnails) o.thumbnails = false, given("thumbnails", "--no-thumbnails");
+  if (thumbnail_interval_s > 0)
+    o.thumbnail_interval_s = thumbnail_interval_s, given("thumbnail_interval_s", "--thumbnail-interval-s");
   if (!protocols.empty()) o.protocols = settings::split_list(protocols, ','), given("protocols", "--protocols");
   if (Status s = check_confinement(o); !s) return fail(2, s.message());
   if (o.name.empty()) o.name = hostname();

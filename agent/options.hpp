@@ -32,6 +32,10 @@ struct Options {
   bool hardware_encoder_fallback = true;
   std::int64_t log_lines = 200;
   std::int64_t stall_timeout_ms = 30000;
+  // A small JPEG of each run that transcodes, rewritten every interval, for
+  // `ffleet stream thumbnail` (docs/agent.md, "Thumbnails").
+  bool thumbnails = true;
+  std::int64_t thumbnail_interval_s = 5;
   // Hardware encoder sessions by vendor; defaults from the encoder table
   // (ffleet/common/encoders.hpp: NVENC 3, QSV 8, VAAPI 8, ...).
   std::map<std::string, int> encoder_sessions = ffleet::encoders::default_sessions();

@@ -26,6 +26,7 @@ runner::RunConfig Agent::with_settings(runner::RunConfig rc) const {
   rc.fallback = opts_.hardware_encoder_fallback;
   rc.warn_cpu_percent = static_cast<double>(opts_.resource_warning_cpu_percent);
   rc.warn_rss_bytes = opts_.resource_warning_memory_mb * 1024 * 1024;
+  rc.thumbnail_interval_s = opts_.thumbnails ? opts_.thumbnail_interval_s : 0;
   return rc;
 }
 

@@ -77,7 +77,7 @@ std::string concat_list(const std::vector<std::string>& inputs) {
 }
 
 Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const std::string& progress_target,
-                   const std::string& playlist_path) {
+                   const std::string& playlist_path, const Thumbnail& thumb) {
   // The rules that need no host, again: nothing a user wrote becomes an option.
   if (Status st = confine::check_spec(spec); !st) return st;
   if (spec.inputs.empty()) return Result<Plan>::failure("no input");
@@ -175,6 +175,20 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
       slaves += "[" + opts + "]" + tee_escape(fmt == "null" ? "-" : out);
     }
     a.insert(a.end(), {"-f", "tee", slaves});
+  }
+
+  if (!copy && !thumb.path.empty()) {
+    // The decoded frames again, in software whatever the encoder (a hardware
+    // encoder's upload is in the first output's own filter chain): one
+    // frame per interval, scaled down, as a JPEG that the image2 muxer
+    // rewrites in place (-update 1) through a temporary file and a rename
+    // (-atomic_writing 1), so a reader never sees half a picture. The path
+    // is the agent's own; nothing here comes from the user.
+    const std::string every = std::to_string(std::clamp<std::int64_t>(thumb.interval_s, 1, 3600));
+    a.insert(a.end(), {"-map", "0:v:0", "-vf", "fps=1/" + every + ",scale=" + std::to_string(kThumbnailWidth) + ":-2",
+                       "-c:v", "mjpeg", "-q:v", "8", "-f", "image2", "-update", "1", "-atomic_writing", "1",
+                       thumb.path});
+    p.thumbnail = thumb.path;
   }
   return p;
 }

@@ -31,9 +31,21 @@ struct HostOffer {
 // encoder table's answer (ffleet/common/encoders.hpp).
 using ffleet::encoders::vendor_of;
 
+// A small JPEG of the picture, rewritten in place every `interval_s`: a
+// second output of the same ffmpeg, fed by the frames the run decodes
+// anyway. Only a run that transcodes has one: in copy mode nothing is
+// decoded, and a thumbnail would cost a decode (docs/agent.md, "Thumbnails").
+struct Thumbnail {
+  std::string path;  // where ffmpeg writes it (the agent's work dir); "": none
+  std::int64_t interval_s = 5;
+};
+// The thumbnail's width in pixels; the height keeps the picture's aspect.
+inline constexpr int kThumbnailWidth = 320;
+
 struct Plan {
   std::vector<std::string> args;  // without argv[0]
   std::string encoder;            // "copy" or the video encoder used
+  std::string thumbnail;          // the thumbnail's path if the run writes one, else ""
 };
 
 // The container ffmpeg must write for an output URL or path: "flv" for
@@ -51,8 +63,9 @@ Result<std::string> choose_encoder(const proto::StreamSpec& spec, const HostOffe
 // naming files relative to itself, so the concat demuxer runs with -safe 1).
 // An existing output is replaced (-y) only if spec.overwrite says so (the
 // runner sets it when the stream may replace what it wrote before); else -n.
+// `thumb` with a path adds the thumbnail output when the run transcodes.
 Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const std::string& progress_target,
-                   const std::string& playlist_path = {});
+                   const std::string& playlist_path = {}, const Thumbnail& thumb = {});
 
 // The concat demuxer list for several inputs: one `file '...'` line each,
 // with single quotes escaped the way the concat demuxer reads them. With

@@ -11,6 +11,7 @@
 
 #include "ffleet/common/log.hpp"
 #include "runner/confine_host.hpp"
+#include "runner/thumbnail.hpp"
 
 namespace ffleet::agent::host {
 namespace {
@@ -51,8 +52,8 @@ Status prepare_work_dir(const std::string& given) {
     paths_log()->warn("work_dir_mode_fixed dir={} was={:o} now=700 why=\"others could read or plant files\"", dir,
                       st.st_mode & 0777);
   }
-  // No run outlives the agent (they die with it), so every playlist or
-  // scratch file left here is an orphan of a crash.
+  // No run outlives the agent (they die with it), so every playlist,
+  // thumbnail or scratch file left here is an orphan of a crash.
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return Status::error("cannot open work dir " + dir + ": " + std::strerror(errno));
   int removed = 0;
@@ -64,7 +65,7 @@ Status prepare_work_dir(const std::string& given) {
       continue;
     }
     if ((n.rfind("playlist_", 0) == 0 && n.size() > 4 && n.substr(n.size() - 4) == ".txt") ||
-        n.rfind(".detect-", 0) == 0 || n.rfind(".probe-", 0) == 0) {
+        n.rfind(".detect-", 0) == 0 || n.rfind(".probe-", 0) == 0 || runner::is_thumbnail_name(n)) {
       if (::unlink((dir + "/" + n).c_str()) == 0) ++removed;
     }
   }

@@ -25,6 +25,7 @@
 #include "ffleet/common/text.hpp"
 #include "host/proc_stats.hpp"
 #include "runner/confine_host.hpp"
+#include "runner/thumbnail.hpp"
 
 namespace bp = boost::process;
 
@@ -108,9 +109,16 @@ Result<std::unique_ptr<Run>> Run::spawn(const proto::StartRun& cmd, const RunCon
     r->playlist_ = cfg.work_dir + "/playlist_" + tag + ".txt";
     if (Status s = write_private_file(r->playlist_, ffmpeg::concat_list(*names)); !s) return s;
   }
-  auto plan = ffmpeg::build(spec, cfg.host, "pipe:1", r->playlist_);
+  ffmpeg::Thumbnail thumb;
+  if (cfg.thumbnail_interval_s > 0) {
+    thumb.path = thumbnail_path(cfg.work_dir, cmd.stream_id, cmd.attempt);
+    thumb.interval_s = cfg.thumbnail_interval_s;
+    remove_thumbnail(thumb.path);  // a picture of another run is never shown as this one's
+  }
+  auto plan = ffmpeg::build(spec, cfg.host, "pipe:1", r->playlist_, thumb);
   if (!plan) return plan.status();
   r->encoder_ = plan->encoder;
+  r->thumbnail_ = plan->thumbnail;
 
   // Close-on-exec on both ends so no other child inherits them; dup2 onto
   // fd 1/2 in this child clears the flag where it is needed.
@@ -170,6 +178,7 @@ Run::~Run() {
   if (err_fd_ >= 0) ::close(err_fd_);
   if (!playlist_.empty()) ::unlink(playlist_.c_str());
   if (!links_.empty()) remove_links(links_);
+  remove_thumbnail(thumbnail_);
 }
 
 void Run::signal_group(int sig) {

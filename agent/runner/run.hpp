@@ -1,7 +1,7 @@
 // One ffmpeg execution (a run): the child process in its own process group,
 // its stderr tail and -progress pipe, its stop sequence and resource figures.
 //
-// Owns the child, both pipe read ends and the playlist file; all of them are
+// Owns the child, both pipe read ends, the playlist and the thumbnail; all are
 // released when the Run is destroyed, which the Runner does on every exit
 // path. Not thread-safe: used only from the agent's event loop.
 #pragma once
@@ -46,6 +46,9 @@ struct RunConfig {
   bool fallback = true;
   std::int64_t unhealthy_ms = 10 * 60 * 1000;
   std::string ffprobe;  // "" if none: --mode auto then transcodes
+  // A thumbnail every this many seconds for runs that transcode (0: none):
+  // ffmpeg/argv.hpp, Thumbnail.
+  std::int64_t thumbnail_interval_s = 5;
 };
 
 // One line of ffmpeg's stderr as people may read it: the stream's secrets
@@ -116,6 +119,9 @@ class Run {
   std::int64_t total_ms() const { return total_ms_; }
   proto::RunExited exit_report(std::int64_t now_ms) const;
   std::vector<std::string> tail(std::size_t n) const;
+  // The thumbnail this run's ffmpeg writes, "" if it writes none (copy mode,
+  // thumbnails off).
+  const std::string& thumbnail() const { return thumbnail_; }
   // Numbered stderr lines (LogTail), for `stream logs --follow`.
   const LogTail& log() const { return err_tail_; }
 
@@ -137,6 +143,7 @@ class Run {
   std::vector<std::string> secrets_;
   std::string playlist_;
   std::string links_;  // the playlist's links to its inputs (a directory)
+  std::string thumbnail_;  // removed with the run, like the playlist
 
   boost::process::child child_;
   int pid_ = -1;

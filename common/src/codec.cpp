@@ -58,6 +58,12 @@ Status read_scalar(const msgpack::object& o, std::string& out) {
   return Status::ok();
 }
 
+Status read_scalar(const msgpack::object& o, proto::Bytes& out) {
+  if (o.type != msgpack::type::BIN) return Status::error("expected binary data");
+  out.data.assign(o.via.bin.ptr, o.via.bin.size);
+  return Status::ok();
+}
+
 Result<msgpack::object_handle> unpack(std::string_view bytes) {
   // Far above anything the protocol sends, far below what hurts.
   const msgpack::unpack_limit limits(/*array=*/100000, /*map=*/10000, /*str=*/proto::kMaxMessageBytes,

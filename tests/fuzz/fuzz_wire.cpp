@@ -122,7 +122,7 @@ struct RequiredPresent {
   }
 
   template <class U> void descend(const std::string& at, const msgpack::object& v, U& x) {
-    if constexpr (std::is_arithmetic_v<U> || std::is_same_v<U, std::string>) {
+    if constexpr (std::is_arithmetic_v<U> || std::is_same_v<U, std::string> || std::is_same_v<U, proto::Bytes>) {
       (void)at, (void)v, (void)x;
     } else if constexpr (wire::detail::is_vector<U>::value) {
       if (v.type != msgpack::type::ARRAY) return;

@@ -39,6 +39,8 @@ struct Filler {
       else if (key == "inputs") x = "/srv/media/intro.mp4";
       else if (key == "encoder" || key == "encoders") x = "libx264";
       else x = key;
+    } else if constexpr (std::is_same_v<T, proto::Bytes>) {
+      x.data = std::string("\xff\xd8\xff\xe0\x00\x10JFIF\x00\xff\xd9", 13);  // a JPEG's first and last marks
     } else if constexpr (wire::detail::is_vector<T>::value) {
       x.resize(1);
       fill(key, x[0]);

@@ -244,6 +244,54 @@ TEST(Argv, EveryInputGetsTheWhitelistOfItsProtocol) {
   EXPECT_EQ(whitelist("srt://h:9000"), "srt");
 }
 
+// The thumbnail: a second output in the same ffmpeg, only when it transcodes.
+const Args kThumb = {"-map", "0:v:0", "-vf", "fps=1/5,scale=320:-2", "-c:v", "mjpeg", "-q:v", "8", "-f", "image2",
+                     "-update", "1", "-atomic_writing", "1", "/w/thumb_3_1.jpg"};
+
+TEST(Argv, ThumbnailIsASecondOutputWhenTranscoding) {
+  auto p = build(lavfi("out.ts"), x264(), "pipe:1", {}, Thumbnail{"/w/thumb_3_1.jpg", 5});
+  ASSERT_TRUE(p.is_ok()) << p.error();
+  EXPECT_EQ(p->thumbnail, "/w/thumb_3_1.jpg");
+  EXPECT_EQ(p->args, cat({kHead, {"-re"}, {"-protocol_whitelist", "none", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"},
+                          {"-map", "0:v:0", "-map", "0:a:0?"}, kX264Live, kGopAudio,
+                          {"out.ts"},  // the stream's output first: its options stay its own
+                          kThumb}));
+  // Without a path, none; the interval is kept in range.
+  auto none = build(lavfi("out.ts"), x264(), "pipe:1");
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_EQ(none->thumbnail, "");
+  EXPECT_EQ(std::count(none->args.begin(), none->args.end(), "mjpeg"), 0);
+  auto slow = build(lavfi("out.ts"), x264(), "pipe:1", {}, Thumbnail{"/w/t.jpg", 0});
+  ASSERT_TRUE(slow.is_ok());
+  EXPECT_NE(std::find(slow->args.begin(), slow->args.end(), "fps=1/1,scale=320:-2"), slow->args.end());
+}
+
+TEST(Argv, CopyModeHasNoThumbnail) {
+  // Nothing is decoded in copy mode: a thumbnail would cost a decode.
+  auto s = lavfi("out.ts");
+  s.mode = "copy";
+  auto p = build(s, x264(), "pipe:1", {}, Thumbnail{"/w/thumb_3_1.jpg", 5});
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(p->thumbnail, "");
+  EXPECT_EQ(p->args.back(), "out.ts");
+  EXPECT_EQ(std::count(p->args.begin(), p->args.end(), "-map"), 2);
+}
+
+TEST(Argv, ThumbnailOfAHardwareRunIsScaledInSoftware) {
+  // VAAPI's upload is in the stream's own -vf; the thumbnail's chain takes
+  // the decoded frames from system memory.
+  auto s = lavfi("rtmp://h/live/k");
+  s.outputs.push_back("b.ts");
+  auto p = build(s, offer({"libx264", "h264_vaapi"}), "pipe:1", {}, Thumbnail{"/w/thumb_3_1.jpg", 5});
+  ASSERT_TRUE(p.is_ok()) << p.error();
+  EXPECT_EQ(p->encoder, "h264_vaapi");
+  const Args tail(p->args.end() - static_cast<std::ptrdiff_t>(kThumb.size()), p->args.end());
+  EXPECT_EQ(tail, kThumb);
+  const Args head(p->args.begin(), p->args.end() - static_cast<std::ptrdiff_t>(kThumb.size()));
+  EXPECT_EQ(head[head.size() - 2], "tee");  // after the tee output
+  EXPECT_NE(std::find(head.begin(), head.end(), "format=nv12,hwupload"), head.end());
+}
+
 // What a user wrote never becomes an option, even if the controller let it by.
 TEST(Argv, NoUserStringBecomesAnOption) {
   auto s = lavfi("-report");

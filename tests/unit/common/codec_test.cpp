@@ -1,4 +1,5 @@
 #include "ffleet/common/codec.hpp"
+#include "ffleet/common/json_describe.hpp"
 
 #include <gtest/gtest.h>
 
@@ -210,6 +211,88 @@ TEST(Codec, UnknownFieldsAreIgnoredAndOptionalOnesDefault) {
   ASSERT_TRUE(r.is_ok()) << r.error();
   EXPECT_EQ(r->ref, "s1");
   EXPECT_EQ(r->tail, 50);  // optional, default
+}
+
+// Binary fields (proto::Bytes) are MessagePack BIN, byte for byte: every
+// byte value, NULs included, and nothing else is taken for them.
+TEST(Codec, BytesAreBinAndRoundTrip) {
+  proto::ThumbReply r;
+  r.stream_id = 3;
+  r.attempt = 2;
+  r.found = true;
+  for (int i = 0; i < 1000; ++i) r.jpeg.data.push_back(static_cast<char>(i * 7));
+  r.jpeg.data[5] = '\0';
+  const auto back = round_trip(r);
+  EXPECT_EQ(back.jpeg, r.jpeg);
+  EXPECT_TRUE(back.found);
+  // On the wire: a BIN value, not a STR.
+  auto oh = detail::unpack(encode_body(r));
+  ASSERT_TRUE(oh.is_ok());
+  const auto& map = oh->get().via.map;
+  bool seen = false;
+  for (std::uint32_t i = 0; i < map.size; ++i)
+    if (std::string_view(map.ptr[i].key.via.str.ptr, map.ptr[i].key.via.str.size) == "jpeg") {
+      EXPECT_EQ(map.ptr[i].val.type, msgpack::type::BIN);
+      seen = true;
+    }
+  EXPECT_TRUE(seen);
+  // Empty bytes and the Reply field.
+  proto::Reply reply;
+  reply.thumbnail.data = std::string("\xff\xd8\x00\xff\xd9", 5);
+  EXPECT_EQ(round_trip(reply).thumbnail, reply.thumbnail);
+  EXPECT_EQ(round_trip(proto::ThumbReply{}).jpeg.data, "");
+}
+
+TEST(Codec, BytesAreStrict) {
+  // A string where bytes belong is refused, and bytes where a string belongs.
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_map(4);
+  pk.pack(std::string("stream_id"));
+  pk.pack(1);
+  pk.pack(std::string("attempt"));
+  pk.pack(1);
+  pk.pack(std::string("found"));
+  pk.pack(true);
+  pk.pack(std::string("jpeg"));
+  pk.pack(std::string("\xff\xd8"));
+  auto r = decode_body<proto::ThumbReply>(std::string(buf.data(), buf.size()));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.error(), "field 'jpeg': expected binary data");
+  msgpack::sbuffer b2;
+  msgpack::packer<msgpack::sbuffer> p2(b2);
+  p2.pack_map(2);
+  p2.pack(std::string("user"));
+  p2.pack_bin(1);
+  p2.pack_bin_body("u", 1);
+  p2.pack(std::string("ref"));
+  p2.pack(std::string("s"));
+  auto s = decode_body<proto::StreamThumb>(std::string(b2.data(), b2.size()));
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.error(), "field 'user': expected a string");
+  // A BIN longer than its bytes is malformed, not read past the end.
+  std::string cut = encode_body(proto::ThumbReply{1, 1, true, proto::Bytes{std::string(300, 'x')}, ""});
+  cut.resize(cut.size() - 10);
+  EXPECT_FALSE(decode_body<proto::ThumbReply>(cut).is_ok());
+}
+
+TEST(Codec, BytesInJsonAreBase64) {
+  proto::ThumbReply r;
+  r.jpeg.data = std::string("\xff\xd8\x00\x01\xff", 5);
+  const auto j = jsonv::to_json(r);
+  EXPECT_EQ(j["jpeg"], "/9gAAf8=");
+  auto back = jsonv::from_json<proto::ThumbReply>(j);
+  ASSERT_TRUE(back.is_ok()) << back.error();
+  EXPECT_EQ(back->jpeg, r.jpeg);
+  for (const char* bad : {"/9gAAf8", "/9g*Af8=", "/9gAAf9=", "=AAA"}) {
+    auto k = j;
+    k["jpeg"] = bad;
+    EXPECT_FALSE(jsonv::from_json<proto::ThumbReply>(k).is_ok()) << bad;
+  }
+  for (const std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"})
+    EXPECT_EQ(base64::decode(base64::encode(s)), s);
+  EXPECT_EQ(base64::encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64::encode("fo"), "Zm8=");
 }
 
 TEST(Codec, PeerLabelHexesBinaryIds) {

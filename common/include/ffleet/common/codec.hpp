@@ -73,6 +73,9 @@ template <class T> void pack_value(Packer& pk, const T& v) {
     pk.pack(v);
   } else if constexpr (std::is_same_v<T, std::string>) {
     pk.pack(v);
+  } else if constexpr (std::is_same_v<T, proto::Bytes>) {
+    pk.pack_bin(static_cast<std::uint32_t>(v.data.size()));
+    pk.pack_bin_body(v.data.data(), static_cast<std::uint32_t>(v.data.size()));
   } else if constexpr (is_vector<T>::value) {
     pk.pack_array(static_cast<std::uint32_t>(v.size()));
     for (const auto& x : v) pack_value(pk, x);
@@ -95,6 +98,7 @@ Status read_scalar(const msgpack::object& o, std::uint64_t& out);
 Status read_scalar(const msgpack::object& o, std::uint32_t& out);
 Status read_scalar(const msgpack::object& o, double& out);
 Status read_scalar(const msgpack::object& o, std::string& out);
+Status read_scalar(const msgpack::object& o, proto::Bytes& out);
 
 template <class T> Status read_value(const msgpack::object& o, T& out);
 
@@ -142,7 +146,7 @@ template <class T> Status read_struct(const msgpack::object& o, T& out) {
 template <class T> Status read_value(const msgpack::object& o, T& out) {
   if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> ||
                 std::is_same_v<T, std::uint64_t> || std::is_same_v<T, std::uint32_t> ||
-                std::is_same_v<T, double> || std::is_same_v<T, std::string>) {
+                std::is_same_v<T, double> || std::is_same_v<T, std::string> || std::is_same_v<T, proto::Bytes>) {
     return read_scalar(o, out);
   } else if constexpr (is_vector<T>::value) {
     if (o.type != msgpack::type::ARRAY) return Status::error("expected an array");

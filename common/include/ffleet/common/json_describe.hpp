@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ffleet/common/base64.hpp"
 #include "ffleet/common/status.hpp"
 #include "ffleet/schema/protocol.hpp"
 
@@ -51,6 +52,10 @@ template <class T> Status from_json(const nlohmann::json& j, T& out) {
   try {
     if constexpr (std::is_same_v<T, bool> || std::is_arithmetic_v<T> || std::is_same_v<T, std::string>) {
       out = j.get<T>();
+    } else if constexpr (std::is_same_v<T, proto::Bytes>) {
+      auto bytes = base64::decode(j.get<std::string>());
+      if (!bytes) return Status::error("expected base64");
+      out.data = std::move(*bytes);
     } else if constexpr (is_vector<T>::value) {
       if (!j.is_array()) return Status::error("expected an array");
       out.clear();
@@ -82,6 +87,8 @@ template <class T> Status from_json(const nlohmann::json& j, T& out) {
 template <class T> nlohmann::json to_json(const T& v) {
   if constexpr (std::is_same_v<T, bool> || std::is_arithmetic_v<T> || std::is_same_v<T, std::string>) {
     return v;
+  } else if constexpr (std::is_same_v<T, proto::Bytes>) {
+    return base64::encode(v.data);  // JSON has no bytes
   } else if constexpr (detail::is_vector<T>::value) {
     auto a = nlohmann::json::array();
     for (const auto& x : v) a.push_back(to_json(x));

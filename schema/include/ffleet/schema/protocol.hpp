@@ -100,6 +100,13 @@ inline constexpr std::string_view kUnavailable = "unavailable";    // 502: an ag
 inline constexpr std::string_view kStore = "store";                // 503: the change could not be stored
 }  // namespace code
 
+// Binary data: MessagePack BIN on the wire (a STR is refused), base64 in
+// JSON views. A thumbnail's JPEG is one.
+struct Bytes {
+  std::string data;
+  bool operator==(const Bytes&) const = default;
+};
+
 struct Header {
   std::uint32_t type = 0;
   std::uint64_t msg_id = 0;

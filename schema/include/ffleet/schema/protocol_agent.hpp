@@ -304,6 +304,39 @@ template <class V> void describe(V& v, LogsReply& m) {
   v.opt("last_seq", m.last_seq);
 }
 
+// The largest thumbnail an agent sends (a 320-pixel-wide JPEG is ~10-30 KB);
+// a larger file is not sent (found=false), and the controller refuses one.
+inline constexpr std::size_t kMaxThumbnailBytes = 256u << 10;
+
+// Controller -> agent: the latest thumbnail of a live run (STREAM_THUMB).
+struct ThumbRequest {
+  static constexpr MsgType kType = MsgType::ThumbRequest;
+  std::int64_t stream_id = 0;
+  std::int64_t attempt = 0;
+};
+template <class V> void describe(V& v, ThumbRequest& m) {
+  v.req("stream_id", m.stream_id);
+  v.req("attempt", m.attempt);
+}
+
+// found=false: no such run, a run without thumbnails (copy mode, thumbnails
+// off) or none written yet.
+struct ThumbReply {
+  static constexpr MsgType kType = MsgType::ThumbReply;
+  std::int64_t stream_id = 0;
+  std::int64_t attempt = 0;
+  bool found = false;
+  Bytes jpeg;
+  std::string why;  // found=false: one line for people ("copy mode", "none yet")
+};
+template <class V> void describe(V& v, ThumbReply& m) {
+  v.req("stream_id", m.stream_id);
+  v.req("attempt", m.attempt);
+  v.req("found", m.found);
+  v.opt("jpeg", m.jpeg);
+  v.opt("why", m.why);
+}
+
 // Controller -> agent: drain (take nothing new) or resume.
 struct AgentControl {
   static constexpr MsgType kType = MsgType::AgentControl;

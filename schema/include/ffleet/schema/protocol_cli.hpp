@@ -470,6 +470,7 @@ struct Reply {
   std::int64_t log_first_seq = 0;
   std::int64_t log_last_seq = -1;
   std::vector<TokenView> tokens;  // TokenList
+  Bytes thumbnail;                // StreamThumb: a JPEG
 };
 template <class V> void describe(V& v, Reply& m) {
   v.req("ok", m.ok);
@@ -489,6 +490,7 @@ template <class V> void describe(V& v, Reply& m) {
   v.opt("log_first_seq", m.log_first_seq);
   v.opt("log_last_seq", m.log_last_seq);
   v.opt("tokens", m.tokens);
+  v.opt("thumbnail", m.thumbnail);
 }
 
 }  // namespace ffleet::proto
