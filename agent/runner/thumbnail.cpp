@@ -25,7 +25,7 @@ ThumbFile read_thumbnail(const std::string& path, std::size_t max_bytes) {
   ThumbFile out;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
-    out.why = errno == ENOENT ? "no thumbnail yet: the run has not written one" : std::string("cannot read the thumbnail: ") + std::strerror(errno);
+    out.why = errno == ENOENT ? "the run has not written its first one yet" : std::string("cannot read the thumbnail: ") + std::strerror(errno);
     return out;
   }
   struct stat st{};

@@ -1,4 +1,9 @@
 // `ffleet stream …`: define, start, stop and inspect streams.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "app.hpp"
@@ -58,6 +63,7 @@ struct StreamState {
   std::int64_t runs = 0;
   bool reveal = false;
   bool clear = false;
+  std::string output;  // stream thumbnail --output
   bool watch = false;
   bool follow = false;
   std::string interval;
@@ -200,6 +206,61 @@ void add_show_logs_ls(CLI::App& stream, Globals& g, const std::shared_ptr<Stream
   });
 }
 
+// Writes the JPEG to `path` ("-": stdout), whole or not at all.
+Status write_jpeg(const std::string& path, const std::string& jpeg) {
+  if (path == "-") {
+    if (::isatty(STDOUT_FILENO)) return Status::error("stdout is a terminal: give --output FILE, or pipe it");
+    std::cout.write(jpeg.data(), static_cast<std::streamsize>(jpeg.size()));
+    std::cout.flush();
+    return std::cout ? Status::ok() : Status::error("cannot write the thumbnail to stdout");
+  }
+  // Beside the target, then renamed over it: a viewer never sees half a picture.
+  const std::string tmp = path + ".part";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::error("cannot write " + path + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < jpeg.size()) {
+    const ssize_t n = ::write(fd, jpeg.data() + done, jpeg.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  const int err = errno;
+  if (::close(fd) != 0 || done != jpeg.size() || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(done != jpeg.size() ? err : errno);
+    ::unlink(tmp.c_str());
+    return Status::error("cannot write " + path + ": " + why);
+  }
+  return Status::ok();
+}
+
+void add_thumbnail(CLI::App& stream, Globals& g, const std::shared_ptr<StreamState>& st) {
+  auto* c = stream.add_subcommand("thumbnail",
+                                  "save a running stream's latest picture as a JPEG (streams that transcode; "
+                                  "refreshed every few seconds)");
+  c->add_option("stream", st->ref, "stream id or name")->required();
+  c->add_option("-o,--output", st->output, "where to write the JPEG (- for stdout)")->required();
+  example(c, "ffleet stream thumbnail cam1 --output cam1.jpg");
+  c->callback([&g, st] {
+    g.action = [&g, st] {
+      proto::StreamThumb m;
+      m.user = g.user;
+      m.ref = st->ref;
+      auto got = ask(g, m);
+      if (auto* e = std::get_if<CallError>(&got)) return die(e->exit_code, e->message);
+      const auto& jpeg = std::get<proto::Reply>(got).thumbnail.data;
+      if (jpeg.empty()) return die(kExitProtocol, "the controller sent no thumbnail");
+      if (Status s = write_jpeg(st->output, jpeg); !s) return die(kExitRefused, s.message());
+      if (st->output == "-") return kExitOk;
+      if (g.json)
+        std::cout << nlohmann::json({{"output", st->output}, {"bytes", jpeg.size()}}).dump(-1, ' ', false, kReplace)
+                  << "\n";
+      else std::cout << st->output << ": " << jpeg.size() << " bytes\n";
+      return kExitOk;
+    };
+  });
+}
+
 void add_schedule(CLI::App& stream, Globals& g, const std::shared_ptr<StreamState>& st) {
   auto* c = stream.add_subcommand("schedule", "replace a stream's schedule (a live run keeps running)");
   c->add_option("stream", st->ref, "stream id or name")->required();
@@ -244,6 +305,7 @@ void add_stream_commands(CLI::App& app, Globals& g) {
   add_actions(*stream, g, st);
   add_show_logs_ls(*stream, g, st);
   add_schedule(*stream, g, st);
+  add_thumbnail(*stream, g, st);
 }
 
 }  // namespace ffleet::cli

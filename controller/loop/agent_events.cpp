@@ -60,6 +60,7 @@ void clean(proto::HostStats& h) {
   h.mem_total_bytes = figure(h.mem_total_bytes);
   h.mem_used_bytes = std::min(figure(h.mem_used_bytes), h.mem_total_bytes);
   h.load1 = figure(h.load1, 1e6);
+  h.loop_lag_ms = std::min<std::int64_t>(figure(h.loop_lag_ms), 86400000);  // kept in Agent::host (agent ls)
 }
 
 std::vector<std::string> clean_lines(const std::vector<std::string>& lines) {
@@ -180,6 +181,12 @@ void Controller::on_agent_frames(const wire::Envelope& env) {
       if (!m) return bad(m.error());
       m->lines = clean_lines(m->lines);
       on_logs_reply(*a, env, *m);
+      return;
+    }
+    case MsgType::ThumbReply: {
+      auto m = wire::decode<proto::ThumbReply>(env);
+      if (!m) return bad(m.error());
+      on_thumb_reply(*a, env, *m);
       return;
     }
     case MsgType::Ack: return;

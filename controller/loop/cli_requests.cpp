@@ -74,6 +74,12 @@ void Controller::on_client_frames(const wire::Envelope& env) {
       if (auto r = stream_logs(env, req->second, req->first)) answer(*r);
       return;  // else answered when the agent replies
     }
+    case MsgType::StreamThumb: {
+      auto req = decode.template operator()<proto::StreamThumb>();
+      if (!req) return;
+      if (auto r = stream_thumb(env, req->second, req->first)) answer(*r);
+      return;  // else answered when the agent replies (thumbnails.cpp)
+    }
     case MsgType::AgentList:
       return handle.template operator()<proto::AgentList>([&](const proto::AgentList&, const C&) {
         proto::Reply r;

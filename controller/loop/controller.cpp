@@ -78,6 +78,7 @@ void Controller::tick(std::int64_t now) {
   guarded("tick.schedule", [&] { fire_schedules(clock::wall_ms()); });
   guarded("tick.pending", [&] { place_pending(); });
   expire_log_requests(now);
+  expire_thumb_requests(now);
   for (auto it = stale_stops_.begin(); it != stale_stops_.end();)
     it = now - it->second > opts_.resend_ms ? stale_stops_.erase(it) : std::next(it);
 }

@@ -181,6 +181,11 @@ class Controller {
   proto::Reply limits_show();
   void expire_log_requests(std::int64_t now);
 
+  // thumbnails.cpp: STREAM_THUMB, fetched from the agent like live logs
+  std::optional<proto::Reply> stream_thumb(const wire::Envelope& env, const auth::Caller& c, const proto::StreamThumb& m);
+  void on_thumb_reply(const registry::Agent& a, const wire::Envelope& env, const proto::ThumbReply& m);
+  void expire_thumb_requests(std::int64_t now);
+
   // reload.cpp: SIGHUP applies what may change without a restart.
   void reload_config();
 
@@ -311,6 +316,14 @@ class Controller {
     std::string agent;
   };
   std::map<std::uint64_t, PendingLogs> pending_logs_;  // by LogsRequest msg id
+  struct PendingThumb {
+    std::string peer;
+    std::uint64_t msg_id;
+    std::int64_t deadline_ms;
+    std::string agent;
+    std::string stream;  // its name, for the answer
+  };
+  std::map<std::uint64_t, PendingThumb> pending_thumbs_;  // by ThumbRequest msg id
   LoopMetrics metrics_;  // --metrics (loop/metrics.hpp)
   // --http: the ROUTER the HTTP side's workers send requests to, the XPUB
   // its event hub listens on, and the server (threads that never touch the

@@ -44,6 +44,7 @@ bool from_agent(proto::MsgType t) {
     case MsgType::RunStarted:
     case MsgType::RunExited:
     case MsgType::LogsReply:
+    case MsgType::ThumbReply:
     case MsgType::Ack:
     case MsgType::Unsupported:
     case MsgType::Error: return true;
