@@ -5,7 +5,9 @@ A copy-mode run has none (it would cost a decode), the file goes with its run
 (and, as an orphan, at agent start), and who may not read a stream's logs may
 not see its picture either. Real controller, agent, ffmpeg (lavfi) and ffprobe."""
 import os
+import signal
 import subprocess
+import time
 import unittest
 
 from harness import BIN_DIR, Cluster, main, wait_until
@@ -130,6 +132,26 @@ class Permissions(unittest.TestCase):
             s.cli("alice", "stream", "stop", "cam", json_out=False)
             s.wait_state("cam", "stopped")
 
+
+class LoopLag(unittest.TestCase):
+    def test_the_agents_worst_loop_lag_rides_on_its_next_heartbeat(self):
+        with Cluster("looplag") as c:
+            c.start_controller(env={"FFLEET_LOST_AFTER_MS": "10000"})  # the stall below is no loss
+            a = c.start_agent("a1")
+            c.wait_agent("a1")
+            # A loop held up 2 s: it wakes at least 1 s after it meant to (it
+            # sleeps at most 1 s), and the next heartbeat says so; `agent ls`
+            # shows it until the one after.
+            os.kill(a.pid, signal.SIGSTOP)
+            time.sleep(2)  # the stall itself, not a wait for something
+            os.kill(a.pid, signal.SIGCONT)
+            seen = wait_until(lambda: [x["loop_lag_ms"] for x in c.agent_list()
+                                       if x["name"] == "a1" and x["loop_lag_ms"] >= 900], 10,
+                              "agent ls to show the stall as loop_lag_ms", interval=0.02)
+            self.assertLess(seen[0], 5000)
+            # And back to a small figure at the following heartbeats.
+            wait_until(lambda: [x for x in c.agent_list() if x["name"] == "a1" and x["loop_lag_ms"] < 900], 10,
+                       "loop_lag_ms to fall back")
 
 if __name__ == "__main__":
     main()
