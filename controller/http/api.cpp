@@ -127,7 +127,8 @@ void thumbnail(Call& c) {
   m.ref = c.params[0];
   auto r = c.ask(m);
   if (!r) return;
-  send_error(c.res, proto::code::kNotFound, "no thumbnail");
+  c.res.set_header("Cache-Control", "no-store");
+  c.res.set_content(std::move(r->thumbnail.data), "image/jpeg");
 }
 
 void list_agents(Call& c) {
