@@ -127,7 +127,6 @@ void thumbnail(Call& c) {
   m.ref = c.params[0];
   auto r = c.ask(m);
   if (!r) return;
-  c.res.set_header("Cache-Control", "no-store");
   c.res.set_content(std::move(r->thumbnail.data), "image/jpeg");
 }
 
