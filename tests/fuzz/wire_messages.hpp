@@ -17,7 +17,8 @@ using AllMessages =
                proto::LogsReply, proto::AgentControl, proto::StreamAdd, proto::StreamAction, proto::StreamList,
                proto::StreamShow, proto::StreamLogs, proto::AgentList, proto::AgentAction, proto::LimitsShow,
                proto::LimitsSet, proto::StreamSchedule, proto::UserAdd, proto::UserRemove, proto::UserList,
-               proto::AgentAllow, proto::ThumbRequest, proto::ThumbReply, proto::StreamThumb, proto::Reply>;
+               proto::AgentAllow, proto::ThumbRequest, proto::ThumbReply, proto::StreamThumb, proto::TokenCreate,
+               proto::TokenRevoke, proto::TokenList, proto::Whoami, proto::Reply>;
 
 // Calls f(M{}) for each message type M.
 template <class F> void for_each_message(F&& f) {
