@@ -37,7 +37,7 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, MigratesOnceAndUsesWal) {
   {
     auto s = open();
-    EXPECT_EQ(s.schema_version(), 5);
+    EXPECT_EQ(s.schema_version(), 6);
     Stmt q(s.db(), "PRAGMA journal_mode");
     ASSERT_TRUE(q.step());
     EXPECT_EQ(q.text(0), "wal");
