@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import unittest
 
-from harness import BIN_DIR, Cluster, main, secret
+from harness import BIN_DIR, Cluster, main, secret, wait_until
 from test_security import Secure
 
 TOKEN = re.compile(r"^ffl_[A-Za-z0-9_-]{43}$")
@@ -192,6 +192,66 @@ class TokensWithKeys(unittest.TestCase):
             log = s.ctl.text()
             self.assertIn(f"token_revoked id={u1['id']} user=u1 role=user prefix={u1['token'][:8]} by=admin", log)
             self.assertIn("request_refused who=u1 role=user", log)
+
+
+class TokensOverHttp(unittest.TestCase):
+    """Who a token stands for when the HTTP API asks the loop (GET /api/v1/me)."""
+
+    def test_a_token_acts_for_its_user_capped_by_their_role_until_revoked_expired_or_removed(self):
+        with Cluster("tokens-http") as c:
+            s = Secure(c, agents=())
+            s.ctl.stop()
+            s.ctl = c.start_controller(extra=["--key", s.ctl_key, "--admin-key", s.admin_key + ".pub"], http=True)
+            s.add_user("op", "operator")
+            s.add_user("gone", "user")
+
+            def me(token):
+                status, _, body = c.http("GET", "/me", token=token)
+                return status, body
+
+            op = create(c, env=s.env("op"))
+            self.assertEqual(me(op["token"]), (200, {"user": "op", "role": "operator"}))
+            # The first use is written to the store at the next tick (then at most once a minute).
+            db = sqlite3.connect(f"file:{c.db}?mode=ro", uri=True)
+            try:
+                wait_until(lambda: db.execute("SELECT last_used_ms FROM tokens WHERE id=?",
+                                              (op["id"],)).fetchone()[0] > 0, 10, "the first use to be stored")
+            finally:
+                db.close()
+            # Not even an admin makes a token above its user's role.
+            self.assertIn("at most", s.cli("admin", "token", "create", "--user", "op", "--role", "admin",
+                                           check=False).stderr)
+            admin = create(c, env=s.env("admin"))
+            self.assertEqual(me(admin["token"]), (200, {"user": "admin", "role": "admin"}))
+            gone = create(c, "--user", "gone", env=s.env("admin"))
+            self.assertEqual(me(gone["token"])[0], 200)
+
+            # A removed user's token stops at once, and a user of the same name
+            # added later does not get it back.
+            s.cli("admin", "user", "rm", "gone", json_out=False)
+            status, body = me(gone["token"])
+            self.assertEqual(status, 401)
+            self.assertEqual(body["code"], "unauthenticated")
+            self.assertNotIn(hashlib.sha256(gone["token"].encode()).hexdigest(), body["message"])
+            s.add_user("gone", "admin")
+            self.assertEqual(me(gone["token"])[0], 401)
+
+            # Revoked: refused at once.
+            s.cli("op", "token", "revoke", str(op["id"]))
+            self.assertEqual(me(op["token"])[0], 401)
+            # Unknown: refused.
+            self.assertEqual(me("ffl_" + "A" * 43)[0], 401)
+
+            # Expired: refused once its time has come.
+            short = create(c, "--expires", "5s", env=s.env("admin"))
+            self.assertEqual(me(short["token"])[0], 200)
+            wait_until(lambda: me(short["token"])[0] == 401, 30, "the 5 s token to expire")
+            self.assertIn("expired", me(short["token"])[1]["message"])
+
+            # The latest use shows in token ls at once (kept in memory; stored
+            # at most once a minute).
+            t = [x for x in s.cli("admin", "token", "ls") if x["id"] == admin["id"]][0]
+            self.assertIsNotNone(t["last_used"])
 
 
 if __name__ == "__main__":
