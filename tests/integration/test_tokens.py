@@ -12,7 +12,7 @@ import subprocess
 import unittest
 
 from harness import BIN_DIR, Cluster, main, secret, wait_until
-from test_security import Secure
+from test_security import Secure, keygen
 
 TOKEN = re.compile(r"^ffl_[A-Za-z0-9_-]{43}$")
 
@@ -233,7 +233,8 @@ class TokensOverHttp(unittest.TestCase):
             self.assertEqual(status, 401)
             self.assertEqual(body["code"], "unauthenticated")
             self.assertNotIn(hashlib.sha256(gone["token"].encode()).hexdigest(), body["message"])
-            s.add_user("gone", "admin")
+            key = keygen(c, "gone-again")
+            s.cli("admin", "user", "add", "gone", "--role", "admin", "--key", key + ".pub", json_out=False)
             self.assertEqual(me(gone["token"])[0], 401)
 
             # Revoked: refused at once.

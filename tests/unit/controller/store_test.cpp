@@ -44,7 +44,7 @@ TEST_F(StoreTest, MigratesOnceAndUsesWal) {
     ASSERT_TRUE(s.insert_stream(row("keep")).is_ok());
   }
   auto again = open();  // migrations are not applied twice; data stays
-  EXPECT_EQ(again.schema_version(), 5);
+  EXPECT_EQ(again.schema_version(), 6);
   EXPECT_TRUE(again.find_stream("keep").has_value());
 }
 
