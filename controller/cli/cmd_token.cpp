@@ -28,7 +28,7 @@ std::string token_table(const std::vector<proto::TokenView>& tokens, std::int64_
   for (const auto& t : tokens) {
     std::string expires = t.expires_at_ms > 0 ? when(t.expires_at_ms) : "never";
     if (t.expires_at_ms > 0 && t.expires_at_ms <= now_ms) expires += " (expired)";
-    rows.push_back({std::to_string(t.id), t.user, t.role, t.prefix + "…", t.label.empty() ? "-" : t.label,
+    rows.push_back({std::to_string(t.id), t.user, t.role, t.prefix, t.label.empty() ? "-" : t.label,
                     when(t.created_at_ms), when(t.last_used_ms), expires});
   }
   return table(rows);
