@@ -178,6 +178,27 @@ std::string for_error(std::string_view text) {
     pos = e;
   }
   out.append(text.substr(pos));
+  return tokens(out);
+}
+
+std::string tokens(std::string_view text) {
+  constexpr std::string_view kStart = "ffl_";
+  constexpr std::size_t kBody = 43;
+  const auto body_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+  std::string out;
+  std::size_t pos = 0;
+  for (auto p = text.find(kStart); p != npos; p = text.find(kStart, p + 1)) {
+    if (p < pos || (p > 0 && body_char(text[p - 1]))) continue;
+    std::size_t e = p + kStart.size();
+    while (e < text.size() && body_char(text[e])) ++e;
+    if (e - p - kStart.size() != kBody) continue;
+    out.append(text.substr(pos, p - pos));
+    out.append(kStart);
+    out.append(kMask);
+    pos = e;
+  }
+  if (pos == 0) return std::string(text);
+  out.append(text.substr(pos));
   return out;
 }
 

@@ -47,7 +47,7 @@ void Directory::load(const std::vector<UserRow>& users, const std::vector<AgentK
   stored_.clear();
   for (const auto& u : users)
     stored_.push_back({Principal::Kind::kPerson, u.name, parse_role(u.role).value_or(Role::kUser), u.public_key,
-                       "database"});
+                       "database", u.created_at_ms});
   for (const auto& a : agents)
     stored_.push_back({Principal::Kind::kAgent, a.name, Role::kUser, a.public_key, "database"});
   index();
@@ -68,6 +68,13 @@ const Principal* Directory::by_key(const std::string& public_key) const {
 const Principal* Directory::admin_file_user(const std::string& name) const {
   for (const auto& a : admins_)
     if (a.name == name) return &a;
+  return nullptr;
+}
+
+const Principal* Directory::person(const std::string& name) const {
+  if (const Principal* a = admin_file_user(name)) return a;
+  for (const auto& p : stored_)
+    if (p.kind == Principal::Kind::kPerson && p.name == name) return &p;
   return nullptr;
 }
 

@@ -5,6 +5,7 @@
 // Owned by the controller's loop; not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@ struct Principal {
   Role role = Role::kUser;
   std::string public_key;
   std::string source;  // "admin key file PATH" or "database"
+  std::int64_t created_at_ms = 0;  // a stored user's; 0 for admin key files
 };
 
 // Admins from --admin-key files, each named by its file's stem; an
@@ -42,6 +44,8 @@ class Directory {
   const Principal* by_key(const std::string& public_key) const;
   // An admin-key file's principal of this name (such names are not free for `user add`).
   const Principal* admin_file_user(const std::string& name) const;
+  // The person of this name (an admin key file's first), or null.
+  const Principal* person(const std::string& name) const;
   const std::vector<Principal>& admins() const { return admins_; }
   std::size_t size() const { return by_key_.size(); }
 

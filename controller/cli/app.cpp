@@ -37,6 +37,7 @@ std::unique_ptr<CLI::App> make_app(Globals& g) {
   add_stream_commands(*app, g);
   add_agent_commands(*app, g);
   add_admin_commands(*app, g);
+  add_token_commands(*app, g);
   add_doc_commands(*app, g);
   return app;
 }

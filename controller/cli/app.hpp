@@ -81,6 +81,7 @@ void add_stream_commands(CLI::App& app, Globals& g);
 void add_agent_commands(CLI::App& app, Globals& g);
 void add_admin_commands(CLI::App& app, Globals& g);  // user, keygen, limits
 void add_status_command(CLI::App& app, Globals& g);
+void add_token_commands(CLI::App& app, Globals& g);  // token, whoami
 void add_doc_commands(CLI::App& app, Globals& g);  // hidden: __complete, __man
 
 }  // namespace ffleet::cli

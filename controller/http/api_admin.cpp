@@ -2,7 +2,7 @@
 // and `token` do. The loop decides who may; this side only relays.
 #include "ffleet/common/clock.hpp"
 #include "ffleet/common/timeparse.hpp"
-#include "http/digest.hpp"  // TEMP until common/token lands
+#include "ffleet/common/token.hpp"
 #include "ffleet/common/views_json.hpp"
 #include "http/api.hpp"
 

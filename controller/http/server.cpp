@@ -11,7 +11,7 @@
 #include "ffleet/common/metrics_server.hpp"
 #include "http/api.hpp"
 #include "http/assets.hpp"
-#include "http/digest.hpp"  // TEMP until common/token lands
+#include "ffleet/common/token.hpp"
 #include "http/events.hpp"
 
 namespace ffleet::controller::http {

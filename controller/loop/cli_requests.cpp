@@ -104,6 +104,14 @@ void Controller::on_client_frames(const wire::Envelope& env) {
       return handle.template operator()<proto::UserList>([&](const proto::UserList&, const C& c) { return user_list(c); });
     case MsgType::AgentAllow:
       return handle.template operator()<proto::AgentAllow>([&](const proto::AgentAllow& m, const C& c) { return agent_allow(c, m); });
+    case MsgType::TokenCreate:
+      return handle.template operator()<proto::TokenCreate>([&](const proto::TokenCreate& m, const C& c) { return token_create(c, m); });
+    case MsgType::TokenRevoke:
+      return handle.template operator()<proto::TokenRevoke>([&](const proto::TokenRevoke& m, const C& c) { return token_revoke(c, m); });
+    case MsgType::TokenList:
+      return handle.template operator()<proto::TokenList>([&](const proto::TokenList&, const C& c) { return token_list(c); });
+    case MsgType::Whoami:
+      return handle.template operator()<proto::Whoami>([&](const proto::Whoami&, const C& c) { return whoami(c); });
     default: {
       cli_requests_log()->warn("message_dropped peer={} type={} error=\"unknown type\"", wire::peer_label(env.peer), env.header.type);
       proto::Unsupported u;

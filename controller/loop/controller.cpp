@@ -77,6 +77,7 @@ void Controller::tick(std::int64_t now) {
   guarded("tick.resend", [&] { resend_commands(now); });
   guarded("tick.schedule", [&] { fire_schedules(clock::wall_ms()); });
   guarded("tick.pending", [&] { place_pending(); });
+  guarded("tick.tokens", [&] { store_token_uses(clock::wall_ms()); });
   expire_log_requests(now);
   expire_thumb_requests(now);
   for (auto it = stale_stops_.begin(); it != stale_stops_.end();)
@@ -107,6 +108,7 @@ void Controller::check_index(std::int64_t now) {
 int Controller::run() {
   signals::install({SIGTERM, SIGINT, SIGHUP});
   started_ms_ = clock::steady_ms();
+  load_tokens();
   // Agents known from before this start get a grace period to reconnect and
   // report their runs before any of them may be declared lost.
   for (const auto& a : store_.agents()) {

@@ -31,6 +31,7 @@
 #include "auth/caller.hpp"
 #include "auth/directory.hpp"
 #include "auth/policy.hpp"
+#include "auth/tokens.hpp"
 #include "ffleet/common/curve.hpp"
 #include "ffleet/common/sd_notify.hpp"
 #include "ffleet/common/codec.hpp"
@@ -228,8 +229,21 @@ class Controller {
   void emit_agent(const registry::Agent& a);
   void emit_figures(const registry::Agent& a);
   void emit_fleet(std::int64_t now);
-  // The HTTP channel's caller: the user and role of the bearer token whose digest it sent.
+  // The HTTP channel's caller: the user and role of the bearer token whose
+  // digest it sent (loop/tokens.cpp, auth/tokens.hpp).
   Result<auth::Caller> token_caller(const std::string& sha256_hex);
+
+  // tokens.cpp: HTTP bearer tokens and whoami
+  proto::Reply token_create(const auth::Caller& c, const proto::TokenCreate& m);
+  proto::Reply token_revoke(const auth::Caller& c, const proto::TokenRevoke& m);
+  proto::Reply token_list(const auth::Caller& c);
+  proto::Reply whoami(const auth::Caller& c);
+  // The table from the store (at start).
+  void load_tokens();
+  // The same after a change, undone with the transaction that made it.
+  void reload_tokens();
+  // Writes the tokens' last uses to the store, at most once a minute (the tick).
+  void store_token_uses(std::int64_t now_wall_ms);
 
   // service.cpp: the STATUS= line for the service manager (sd_notify).
   std::string service_status();
@@ -256,6 +270,7 @@ class Controller {
   zmq::socket_t zap_;
   zmq::socket_t monitor_;
   auth::Directory directory_;
+  auth::TokenTable tokens_;  // HTTP bearer tokens (loop/tokens.cpp)
   struct Bucket {
     double messages = 0;
     double bytes = 0;

@@ -212,11 +212,6 @@ Result<auth::Caller> Controller::caller_of(const wire::Envelope& env, const std:
   return auth::identify(claimed, env.key, directory_, secure());
 }
 
-// TEMP until the tokens work lands: no token is known.
-Result<auth::Caller> Controller::token_caller(const std::string&) {
-  return Result<auth::Caller>::failure("unknown or revoked token");
-}
-
 // ---- the admin's commands --------------------------------------------------
 
 proto::Reply Controller::user_add(const auth::Caller& c, const proto::UserAdd& m) {

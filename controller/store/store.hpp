@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model.hpp"
@@ -23,6 +24,21 @@ namespace ffleet::controller::store {
 
 // How verify_index() begins when the table could not be read (not a difference).
 inline constexpr const char* kCannotReadStreams = "cannot read the streams table: ";
+
+// An HTTP bearer token as stored (schema/migrations/0006_tokens.sql): never
+// the token, only its SHA-256 (hex) and its first characters.
+struct TokenRow {
+  std::int64_t id = 0;  // given by the store; never reused
+  std::string user;
+  std::string role;  // admin | operator | user
+  std::string sha256;
+  std::string prefix;
+  std::string label;
+  std::string created_by;
+  std::int64_t created_at_ms = 0;
+  std::int64_t expires_at_ms = 0;  // 0: never
+  std::int64_t last_used_ms = 0;   // 0: never used
+};
 
 struct StoreOptions {
   // Well under the heartbeat interval: nothing else should hold our locks, and
@@ -109,6 +125,14 @@ class Store {
   Status allow_agent(const AgentKeyRow& a);
   Result<bool> revoke_agent(const std::string& name);
   std::vector<AgentKeyRow> agent_keys();
+
+  // HTTP bearer tokens (store/tokens.cpp). add_token returns the new id (a
+  // digest stored already is the error); remove_token whether there was one.
+  Result<std::int64_t> add_token(const TokenRow& t);
+  Result<bool> remove_token(std::int64_t id);
+  std::vector<TokenRow> list_tokens();
+  // Sets last_used_ms of each (id, ms); ids no longer stored are skipped.
+  Status touch_tokens(const std::vector<std::pair<std::int64_t, std::int64_t>>& last_used);
 
  private:
   Store(Db db, std::string path, int lock_fd, const StoreOptions& opts)

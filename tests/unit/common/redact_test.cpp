@@ -92,5 +92,19 @@ TEST(Redact, ForErrorMasksEveryUrlInText) {
             "The following argument was not expected: rtmp://h/app/****");
 }
 
+TEST(Redact, BearerTokensAreMaskedInFreeText) {
+  const std::string t = "ffl_" + std::string(40, 'A') + "b-_";  // 43 characters after ffl_
+  EXPECT_EQ(tokens("Authorization: Bearer " + t), "Authorization: Bearer ffl_****");
+  EXPECT_EQ(for_error("bad token '" + t + "'."), "bad token 'ffl_****'.");
+  EXPECT_EQ(tokens(t + "," + t), "ffl_****,ffl_****");
+  // Not a token: one character short or long, or inside a longer word.
+  EXPECT_EQ(tokens(t.substr(0, t.size() - 1)), t.substr(0, t.size() - 1));
+  EXPECT_EQ(tokens(t + "x"), t + "x");
+  EXPECT_EQ(tokens("x" + t), "x" + t);
+  EXPECT_EQ(tokens("prefix ffl_Ab3x only"), "prefix ffl_Ab3x only");
+  // Masking twice is masking once.
+  EXPECT_EQ(for_error(for_error("a " + t)), for_error("a " + t));
+}
+
 }  // namespace
 }  // namespace ffleet::redact

@@ -40,8 +40,11 @@ TEST(CliDocs, CompletionListsEveryCommandAndFlag) {
       }
     }
   }
-  for (const char* must : {"' status')", "' stream ls')", "' stream logs')", "--watch", "--follow", "--interval"})
+  for (const char* must : {"' status')", "' stream ls')", "' stream logs')", "--watch", "--follow", "--interval",
+                           "' token create')", "' token ls')", "' token revoke')", "' whoami')", "--expires", "--label"})
     EXPECT_NE(bash.find(must), std::string::npos) << must;
+  for (const char* must : {"(' token create')", "'--expires:", "'--label:"})
+    EXPECT_NE(zsh.find(must), std::string::npos) << must;
   // The hidden generators are not offered.
   EXPECT_EQ(bash.find("' __complete')"), std::string::npos);
   EXPECT_EQ(bash.find("__docs"), std::string::npos);

@@ -37,14 +37,14 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, MigratesOnceAndUsesWal) {
   {
     auto s = open();
-    EXPECT_EQ(s.schema_version(), 5);
+    EXPECT_EQ(s.schema_version(), 6);
     Stmt q(s.db(), "PRAGMA journal_mode");
     ASSERT_TRUE(q.step());
     EXPECT_EQ(q.text(0), "wal");
     ASSERT_TRUE(s.insert_stream(row("keep")).is_ok());
   }
   auto again = open();  // migrations are not applied twice; data stays
-  EXPECT_EQ(again.schema_version(), 5);
+  EXPECT_EQ(again.schema_version(), 6);
   EXPECT_TRUE(again.find_stream("keep").has_value());
 }
 

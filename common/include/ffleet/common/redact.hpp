@@ -18,6 +18,8 @@
 //    and the names s, sig, sid, cid, md5, hash, jwt, psk, pwd, policy, hdnts, hdnea
 //    (pbkeylen, keyint and the like are not secrets): ?cid=X&copy=0 ->
 //    ?cid=****&copy=0.
+//  - HTTP bearer tokens (ffl_ and 43 base64url characters, common/token.hpp)
+//    anywhere in free text: ffl_<43> -> ffl_****.
 //
 // The mask is the fixed kMask; scheme, host and application stay readable.
 // Masking twice is masking once (url(url(x)) == url(x), fuzzed).
@@ -52,5 +54,10 @@ std::string scrub(std::string text, const std::vector<std::string>& secrets);
 // every message that may echo an input or output; with scrub() where the
 // exact secrets are known too.
 std::string for_error(std::string_view text);
+
+// Free text with every bearer token (ffl_ then exactly 43 of A-Z a-z 0-9 _ -,
+// not inside a longer run of such characters) replaced by "ffl_****".
+// for_error() does it too.
+std::string tokens(std::string_view text);
 
 }  // namespace ffleet::redact
