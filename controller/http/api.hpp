@@ -27,6 +27,7 @@ struct Call {
   std::string bearer;               // SHA-256 (hex) of the bearer token
   std::vector<std::string> params;  // the path's {parameters}, in order
   Bridge& bridge;
+  bool verified = false;  // the loop has taken the token once already
 
   // Asks the loop; on a failure (no answer, or ok=false) answers the error
   // and returns nothing.
@@ -36,12 +37,16 @@ struct Call {
       send_error(res, r.error() == kNoAnswer ? "timeout" : proto::code::kInternal, r.error());
       return std::nullopt;
     }
+    verified = verified || r->code != proto::code::kUnauthenticated;
     if (!r->ok) {
       send_error(res, r->code.empty() ? proto::code::kInvalid : r->code, r->error);
       return std::nullopt;
     }
     return std::move(*r);
   }
+  // A failure found here, before asking the loop: answered as such once the
+  // loop has taken the token (else 401).
+  void fail(std::string_view code, const std::string& message);
   // The JSON object in the body, or an error answered (415, 400).
   std::optional<nlohmann::json> body();
   // A query parameter as a number (fallback when absent); nullopt and 400 when not one.

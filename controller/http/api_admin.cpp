@@ -25,11 +25,11 @@ void limits_set(Call& c) {
   for (auto [key, field] : {std::pair{"global", &m.global}, {"per_user", &m.per_user}, {"max", &m.target_max}}) {
     auto it = b->find(key);
     if (it == b->end() || it->is_null()) continue;
-    if (!it->is_number_integer()) return send_error(c.res, proto::code::kInvalid, std::string(key) + ": expected a whole number");
+    if (!it->is_number_integer()) return c.fail(proto::code::kInvalid, std::string(key) + ": expected a whole number");
     *field = it->get<std::int64_t>();
   }
   if (auto it = b->find("user"); it != b->end() && !it->is_null()) {
-    if (!it->is_string()) return send_error(c.res, proto::code::kInvalid, "user: expected a string");
+    if (!it->is_string()) return c.fail(proto::code::kInvalid, "user: expected a string");
     m.target_user = it->get<std::string>();
   }
   if (!c.ask(m)) return;
@@ -48,11 +48,11 @@ void users(Call& c) {
 std::optional<std::string> text_field(Call& c, const nlohmann::json& b, const char* key, bool required) {
   auto it = b.find(key);
   if (it == b.end() || it->is_null()) {
-    if (required) send_error(c.res, proto::code::kInvalid, std::string(key) + ": missing");
+    if (required) c.fail(proto::code::kInvalid, std::string(key) + ": missing");
     return required ? std::nullopt : std::optional<std::string>("");
   }
   if (!it->is_string()) {
-    send_error(c.res, proto::code::kInvalid, std::string(key) + ": expected a string");
+    c.fail(proto::code::kInvalid, std::string(key) + ": expected a string");
     return std::nullopt;
   }
   return it->get<std::string>();
@@ -78,22 +78,11 @@ void user_remove(Call& c) {
   if (auto r = c.ask(m)) send_json(c.res, 200, message_json(*r));
 }
 
-nlohmann::json token_json(const proto::TokenView& t) {
-  auto time_or_null = [](std::int64_t ms) {
-    return ms > 0 ? nlohmann::json(timeparse::iso_local(ms)) : nlohmann::json(nullptr);
-  };
-  return {{"id", t.id},           {"user", t.user},
-          {"role", t.role},       {"prefix", t.prefix},
-          {"label", t.label},     {"created_by", t.created_by},
-          {"created_at", time_or_null(t.created_at_ms)}, {"expires_at", time_or_null(t.expires_at_ms)},
-          {"last_used", time_or_null(t.last_used_ms)}};
-}
-
 void tokens(Call& c) {
   auto r = c.ask(proto::TokenList{});
   if (!r) return;
   auto all = nlohmann::json::array();
-  for (const auto& t : r->tokens) all.push_back(token_json(t));
+  for (const auto& t : r->tokens) all.push_back(token::token_json(t));
   send_json(c.res, 200, all);
 }
 
@@ -109,7 +98,7 @@ void token_create(Call& c) {
   if (!expires) return;
   if (!expires->empty()) {
     auto d = timeparse::duration_ms(*expires);
-    if (!d || *d <= 0) return send_error(c.res, proto::code::kInvalid, "expires: " + (d ? "must be more than 0" : d.error()));
+    if (!d || *d <= 0) return c.fail(proto::code::kInvalid, "expires: " + (d ? "must be more than 0" : d.error()));
     m.expires_at_ms = clock::wall_ms() + *d;
   }
   const std::string token = token::new_token();
@@ -120,14 +109,17 @@ void token_create(Call& c) {
   m.prefix = token::token_prefix(token);
   auto r = c.ask(m);
   if (!r) return;
-  send_json(c.res, 201, {{"id", r->id}, {"token", token}, {"user", r->user}, {"role", r->role}});
+  // The token's user and role (the reply's own user and role are the caller's).
+  const std::string who = r->tokens.empty() ? m.name : r->tokens.front().user;
+  const std::string its_role = r->tokens.empty() ? m.role : r->tokens.front().role;
+  send_json(c.res, 201, {{"id", r->id}, {"token", token}, {"user", who}, {"role", its_role}});
 }
 
 void token_revoke(Call& c) {
   proto::TokenRevoke m;
   const std::string& id = c.params[0];
   if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos)
-    return send_error(c.res, proto::code::kInvalid, "token id: expected a number (`ffleet token ls` shows them)");
+    return c.fail(proto::code::kInvalid, "token id: expected a number (`ffleet token ls` shows them)");
   m.id = std::stoll(id);
   if (auto r = c.ask(m)) send_json(c.res, 200, message_json(*r));
 }

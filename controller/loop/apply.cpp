@@ -45,12 +45,11 @@ lifecycle::Outcome Controller::apply(StreamRow& s, const lifecycle::Event& e) {
                    lifecycle::to_string(e.kind), s.attempt, s.agent);
   metrics_.transition(before, s);
   for (const auto& c : o.commands) carry_out(s, c, e);
-  if (o.changed) {
-    const bool deleted = std::any_of(o.commands.begin(), o.commands.end(),
-                                     [](const lifecycle::Command& c) { return c.kind == lifecycle::CommandKind::kDelete; });
-    if (deleted) emit_stream_removed(s.id);
-    else emit_stream(s);
-  }
+  // Browsers hear of it (http_link.cpp): a removal is a command, not a change of the row.
+  const bool deleted = std::any_of(o.commands.begin(), o.commands.end(),
+                                   [](const lifecycle::Command& c) { return c.kind == lifecycle::CommandKind::kDelete; });
+  if (deleted) emit_stream_removed(s.id);
+  else if (o.changed) emit_stream(s);
   return o;
 }
 

@@ -145,9 +145,11 @@ class Api(unittest.TestCase):
             s = Secure(c, agents=("a1",), http=True)
             s.add_user("bob", "user")
             s.add_user("olga", "operator")
-            admin = c.token("admin", "admin")
-            bob = c.token("bob", "user")
-            olga = c.token("olga", "operator")
+            def token(user, role):
+                t = s.cli("admin", "token", "create", "--user", user, "--role", role)["token"]
+                secret(t)
+                return t
+            admin, bob, olga = token("admin", "admin"), token("bob", "user"), token("olga", "operator")
             spec = {"inputs": ["testsrc2=size=160x120:rate=10"], "input_format": "lavfi",
                     "outputs": [c.path("b.ts")], "mode": "transcode"}
             self.assertEqual(c.http("POST", "/streams", bob, {"name": "bobs", "spec": spec})[0], 201)
