@@ -120,7 +120,13 @@ export function mountStream(root, id) {
     try {
       const q = lastSeq === null ? "tail=100" : `after=${lastSeq}`;
       const r = await api.get(`/streams/${ref}/logs?${q}`);
-      if (attempt !== null && r.attempt !== attempt) log.append(document.createTextNode(`--- attempt ${r.attempt} ---\n`));
+      if (attempt !== null && r.attempt !== attempt && lastSeq !== null) {
+        // A new run: its lines count from its own start; take its tail afresh.
+        attempt = r.attempt;
+        lastSeq = null;
+        log.append(document.createTextNode(`--- attempt ${r.attempt} ---\n`));
+        return;
+      }
       attempt = r.attempt;
       const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
       for (const line of r.lines || []) log.append(document.createTextNode(line + "\n"));
