@@ -1,31 +1,25 @@
 // The buttons' requests. The server decides who may do what; its refusal is
-// shown as it says it.
+// shown as it says it. What changed arrives as events; the lists are fetched
+// again as well, in case the event stream is down.
 import * as api from "./api.js";
 import { flash } from "./dom.js";
-import { putAgent, putStream } from "./store.js";
+import { store } from "./store.js";
 
-async function act(what, path, refresh) {
+async function act(what, path) {
   try {
     const r = await api.post(path);
     flash(r && r.message ? r.message : `${what}: done`, "info");
   } catch (e) {
     if (e.status !== 401) flash(`${what}: ${e.message}`);
+    return;
   }
-  try {
-    await refresh();
-  } catch (_) { /* the event stream will bring it */ }
+  await store.refetch();
 }
 
 export function streamAction(stream, action) {
-  const ref = encodeURIComponent(stream.id);
-  return act(`${action} ${stream.name}`, `/streams/${ref}/${action}`,
-    async () => putStream(await api.get(`/streams/${ref}`)));
+  return act(`${action} ${stream.name}`, `/streams/${encodeURIComponent(stream.id)}/${action}`);
 }
 
 export function agentAction(agent, action) {
-  const name = encodeURIComponent(agent.name);
-  return act(`${action} ${agent.name}`, `/agents/${name}/${action}`, async () => {
-    const list = await api.get("/agents");
-    for (const a of list) if (a.name === agent.name) putAgent(a);
-  });
+  return act(`${action} ${agent.name}`, `/agents/${encodeURIComponent(agent.name)}/${action}`);
 }

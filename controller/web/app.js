@@ -2,7 +2,7 @@
 // #/streams, #/streams/ID) and the event feed feeding the store.
 import * as api from "./api.js";
 import { EventFeed } from "./events.js";
-import { fill, flash, setText } from "./dom.js";
+import { clearFlash, fill, flash, setText } from "./dom.js";
 import { mountFleet } from "./fleet.js";
 import { mountStream } from "./stream.js";
 import { mountStreams } from "./streams.js";
@@ -22,7 +22,7 @@ function showLogin(message) {
   st.setAgents([]);
   st.store.loaded = false;
   fill($("view"));
-  fill($("flash"));
+  clearFlash();
   $("app").hidden = true;
   $("login").hidden = false;
   const err = $("login-error");
@@ -61,31 +61,52 @@ async function login(ev) {
 function logout() { showLogin(""); }
 
 // --- data ----------------------------------------------------------------
-let refetching = null;
-async function refetch() {
-  if (refetching) return refetching;
-  refetching = (async () => {
-    try {
-      const [streams, agents] = await Promise.all([api.get("/streams"), api.get("/agents")]);
-      st.setStreams(streams);
-      st.setAgents(agents);
-    } catch (e) {
-      if (e.status !== 401) flash(`refresh failed: ${e.message}`);
-    } finally {
-      refetching = null;
-    }
+// A fetch of the lists can answer with a snapshot taken before an event that
+// reaches the page first: the events that arrive while a fetch is out are
+// applied again, in order, over its answer (each change sends one event, so
+// the last one is at least as new as the snapshot).
+let replay = null;    // events seen while a fetch is out
+let inflight = null;  // that fetch
+let again = false;    // asked for again meanwhile (a resync: events were lost)
+
+function refetch() {
+  if (inflight) { again = true; return inflight; }
+  inflight = (async () => {
+    do {
+      again = false;
+      replay = [];
+      try {
+        const [streams, agents] = await Promise.all([api.get("/streams"), api.get("/agents")]);
+        st.setStreams(streams);
+        st.setAgents(agents);
+        for (const [name, d] of replay) apply(name, d, false);
+      } catch (e) {
+        if (e.status !== 401) flash(`refresh failed: ${e.message}`);
+        again = false;
+      } finally {
+        replay = null;
+      }
+    } while (again);
+    inflight = null;
   })();
-  return refetching;
+  return inflight;
+}
+st.store.refetch = refetch;
+
+// `live`: as it arrives (a figure joins the sparklines), not applied again.
+function apply(name, d, live) {
+  if (name === "stream") st.putStream(d);
+  else if (name === "stream_removed") st.removeStream(d.id);
+  else if (name === "figures") st.putFigures(d, live);
+  else if (name === "agent") st.putAgent(d);
+  else if (name === "fleet") st.setFleet(d);
 }
 
 function onEvent(name, d) {
   st.store.events++;
   window.ffleet.events = st.store.events;
-  if (name === "stream") st.putStream(d);
-  else if (name === "stream_removed") st.removeStream(d.id);
-  else if (name === "figures") st.putFigures(d);
-  else if (name === "agent") st.putAgent(d);
-  else if (name === "fleet") st.setFleet(d);
+  if (replay) replay.push([name, d]);
+  apply(name, d, true);
 }
 
 function connStatus(text, ok) {
@@ -98,6 +119,7 @@ function connStatus(text, ok) {
 function route() {
   if (!st.store.me) return;
   if (unmount) { unmount(); unmount = null; }
+  clearFlash();
   const hash = location.hash || "#/streams";
   const view = $("view");
   let m;

@@ -78,10 +78,19 @@ export function when(iso) {
   return isNaN(t) ? dash : new Date(t).toLocaleString();
 }
 
-// The message area under the header: errors from the server, in text.
+// The message area under the header: the server's words, as text. Errors
+// stay until dismissed or the page changes; news goes after a few seconds.
+let flashTimer = null;
 export function flash(text, kind = "error") {
   const box = document.getElementById("flash");
   if (!box) return;
-  fill(box, h("span", {}, text), h("button", { class: "link", type: "button", onclick: () => fill(box) }, "dismiss"));
+  clearTimeout(flashTimer);
+  fill(box, h("span", {}, text), h("button", { class: "link", type: "button", onclick: () => clearFlash() }, "dismiss"));
   box.className = `flash ${kind}`;
+  if (kind !== "error") flashTimer = setTimeout(clearFlash, 6000);
+}
+
+export function clearFlash() {
+  const box = document.getElementById("flash");
+  if (box) { fill(box); box.className = "flash"; }
 }

@@ -13,6 +13,7 @@ export const store = {
   history: new Map(),  // id -> [{t, fps, speed, bitrate_kbps}]
   events: 0,           // events received (shown in the footer)
   loaded: false,       // the first GET /streams answered
+  refetch: async () => {},  // fetches the lists again (app.js)
 };
 
 const listeners = new Set();
@@ -72,7 +73,8 @@ const FIGURES = ["fps", "speed", "bitrate_kbps", "drop_frames", "dup_frames", "c
   "progress", "eta_s"];
 
 // A `figures` event: one agent's heartbeat, the figures of its streams.
-export function putFigures(ev) {
+// `record`: add them to the sparklines' history (not when applied again).
+export function putFigures(ev, record = true) {
   const now = Date.now();
   for (const f of ev.streams || []) {
     const id = String(f.id);
@@ -80,10 +82,12 @@ export function putFigures(ev) {
     if (s) {
       for (const k of FIGURES) if (k in f) s[k] = f[k];
     }
-    let h = store.history.get(id);
-    if (!h) store.history.set(id, (h = []));
-    h.push({ t: now, fps: f.fps, speed: f.speed, bitrate_kbps: f.bitrate_kbps });
-    while (h.length > HISTORY_MAX || (h.length && h[0].t < now - HISTORY_MS)) h.shift();
+    if (record) {
+      let h = store.history.get(id);
+      if (!h) store.history.set(id, (h = []));
+      h.push({ t: now, fps: f.fps, speed: f.speed, bitrate_kbps: f.bitrate_kbps });
+      while (h.length > HISTORY_MAX || (h.length && h[0].t < now - HISTORY_MS)) h.shift();
+    }
     notify("figures", id);
   }
 }

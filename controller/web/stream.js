@@ -105,8 +105,12 @@ export function mountStream(root, id) {
       const s = await api.get(`/streams/${ref}?runs=20`);
       sid = String(s.id);
       fill(runs, runsTable(s.runs));
-      const { runs: _r, inputs: _i, outputs: _o, ...rest } = s;
-      putStream(rest);
+      // The lists and the events keep the figures; this answer may be older
+      // than an event already here, so it only fills a stream not known yet.
+      if (!store.streams.has(sid)) {
+        const { runs: _r, inputs: _i, outputs: _o, ...rest } = s;
+        putStream(rest);
+      }
     } catch (e) {
       if (e.status !== 401) { error.hidden = false; setText(error, e.message); }
     }

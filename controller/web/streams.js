@@ -28,10 +28,11 @@ export function stateBadge(state) {
   return h("span", { class: `badge state-${String(state).replace(/[^a-z_]/g, "")}` }, state);
 }
 
-// Slower than real time, as shown (0.995 reads "1.00x": no warning).
+// Slower than real time. A live input read at its own pace (-re) reads
+// 0.99-1.00x all along: the warning starts below 0.98x, so it means something.
+export const SLOW_SPEED = 0.98;
 export function speedClass(s) {
-  return s.state === "running" && typeof s.speed === "number" && s.speed > 0 && Number(s.speed.toFixed(2)) < 1.0
-    ? "warn" : "";
+  return s.state === "running" && typeof s.speed === "number" && s.speed > 0 && s.speed < SLOW_SPEED ? "warn" : "";
 }
 
 // Start and stop, for whom they are meant (the server checks again).

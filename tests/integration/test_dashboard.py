@@ -72,6 +72,18 @@ class Dashboard(unittest.TestCase):
         self.assertTrue(page.evaluate("localStorage.length === 0 && sessionStorage.length === 0 && "
                                       "document.cookie === ''"), f"the page stored something ({where})")
 
+    def wait_page(self, page, expression, timeout, what):
+        """page.wait_for, and on a timeout what the page says (its message, the
+        event stream's state, the events counted)."""
+        try:
+            return page.wait_for(expression, timeout, what)
+        except AssertionError as e:
+            said = page.evaluate("JSON.stringify({flash: document.getElementById('flash').textContent, "
+                                 "conn: document.getElementById('conn').textContent, events: window.ffleet.events, "
+                                 "rows: [...document.querySelectorAll('tbody tr')].map(r => "
+                                 "r.querySelector('.c-name').textContent + ':' + r.dataset.state)})")
+            raise AssertionError(f"{e}; the page: {said}") from None
+
     def shot(self, page, name):
         page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         page.screenshot(os.path.join(SCREENSHOT_DIR, f"{name}.png"))
@@ -133,8 +145,8 @@ class Dashboard(unittest.TestCase):
 
                 # Alice starts her stopped stream from the page.
                 page.evaluate(f"{self.row('alice-spare')}.querySelector('button.start').click()")
-                page.wait_for(f"{self.row('alice-spare')}.dataset.state === 'running'", 30,
-                              "alice-spare's row to show running")
+                self.wait_page(page, f"{self.row('alice-spare')}.dataset.state === 'running'", 30,
+                               "alice-spare's row to show running")
                 self.assertEqual(c.stream(spare)["state"], "running")
 
                 # The fleet page: both agents, drain buttons for an admin.
