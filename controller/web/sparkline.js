@@ -19,7 +19,15 @@ export function sparkline(points, windowMs, { min, max, ref, label = "" } = {}) 
   if (vals.length === 0) return svg;
   let lo = min ?? Math.min(...vals, ref ?? Infinity);
   let hi = max ?? Math.max(...vals, ref ?? -Infinity);
-  if (hi - lo < 1e-9) { hi += 1; lo = Math.max(0, lo - 1); }
+  // At least 20% of the top value from bottom to top: a steady figure draws a
+  // steady line, not its noise blown up to the full height.
+  const span = Math.max(hi - lo, 0.2 * Math.abs(hi), 1e-6);
+  if (hi - lo < span) {
+    const mid = (hi + lo) / 2;
+    lo = mid - span / 2;
+    hi = mid + span / 2;
+    if (lo < 0 && Math.min(...vals) >= 0) { hi -= lo; lo = 0; }
+  }
   const now = Date.now();
   const x = (t) => PAD + ((t - (now - windowMs)) / windowMs) * (W - 2 * PAD);
   const y = (v) => H - PAD - ((v - lo) / (hi - lo)) * (H - 2 * PAD);

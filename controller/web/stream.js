@@ -95,9 +95,9 @@ export function mountStream(root, id) {
     const pts = (k) => hist.map((p) => ({ t: p.t, v: p[k] }));
     // The span shown grows with the data: from one minute to five.
     const span = hist.length ? Math.min(SPARK_MS, Math.max(60000, Date.now() - hist[0].t)) : 60000;
-    fill(sparks.speed, sparkline(pts("speed"), span, { min: 0, ref: 1.0, label: "speed" }));
-    fill(sparks.fps, sparkline(pts("fps"), span, { min: 0, label: "fps" }));
-    fill(sparks.bitrate_kbps, sparkline(pts("bitrate_kbps"), span, { min: 0, label: "bitrate kb/s" }));
+    fill(sparks.speed, sparkline(pts("speed"), span, { ref: 1.0, label: "speed" }));
+    fill(sparks.fps, sparkline(pts("fps"), span, { label: "fps" }));
+    fill(sparks.bitrate_kbps, sparkline(pts("bitrate_kbps"), span, { label: "bitrate kb/s" }));
   }
 
   async function loadDetail() {

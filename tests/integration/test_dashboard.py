@@ -140,6 +140,9 @@ class Dashboard(unittest.TestCase):
                               LIVE_S, f"a figure to change without a reload (was {before})")
                 page.wait_for(f"{self.row('alice-live')}.querySelector('.c-time').textContent.match(/\\d+s/)",
                               LIVE_S, "alice-live's uptime")
+                page.wait_for("[...document.querySelectorAll('tbody tr[data-state=running]')].every(r => "
+                              "parseFloat(r.querySelector('.c-fps').textContent) > 0)", LIVE_S,
+                              "every running stream's fps")
                 self.shot(page, "streams")
                 self.assert_no_secret(page, "streams", hidden)
 
