@@ -88,6 +88,15 @@ def handler(script):
                 return self.reply(200, script.streams)
             if path == "/api/v1/agents":
                 return self.reply(200, script.agents)
+            if path.endswith("/thumbnail"):
+                return self.reply(404, {"code": "not_found", "message": "no thumbnail: carol-spare copies"})
+            if path.endswith("/logs"):
+                return self.reply(200, {"lines": ["<b>ffmpeg</b> line"], "live": True, "attempt": 1,
+                                        "first_seq": 1, "last_seq": 1})
+            if path.startswith("/api/v1/streams/") and path.count("/") == 4:
+                with script.lock:
+                    s = dict(script.streams[1], runs=[], inputs=[], outputs=[])
+                return self.reply(200, s)
             if path.startswith("/api/v1/streams/") and path.endswith("/start"):
                 return self.reply(403, {"code": "denied", "message": "carol may not start carol-spare: <quota>"})
             if path == "/api/v1/events":
@@ -204,6 +213,14 @@ class DashboardClient(unittest.TestCase):
         page.click("tbody tr[data-id=\"2\"] button.start")
         page.wait_for("document.getElementById('flash').textContent.includes("
                       "'carol may not start carol-spare: <quota>')", 10, "the 403 message")
+
+        # A stream without a thumbnail says so; its stderr stays text.
+        page.evaluate("location.hash = '#/streams/2'")
+        page.wait_for("document.querySelector('.thumb-note').textContent === 'no thumbnail' && "
+                      "document.querySelector('img.thumb').hidden", 10, "the 'no thumbnail' text")
+        page.wait_for("document.querySelector('pre.log').textContent.includes('<b>ffmpeg</b> line')", 10,
+                      "the stderr line as text")
+        self.assertFalse(page.evaluate("!!document.querySelector('#view b')"))
 
         # The token revoked while the page is open: the login prompt, with why.
         script.revoked = True
