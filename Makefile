@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 DEB_PACKAGES := build-essential cmake pkg-config \
   cppzmq-dev libzmq3-dev libmsgpack-cxx-dev libsqlite3-dev libspdlog-dev libfmt-dev \
   libboost-dev libboost-filesystem-dev libgtest-dev libgmock-dev libcli11-dev \
-  libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev prometheus \
+  libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev openssl prometheus \
   ffmpeg nginx libnginx-mod-rtmp iproute2 procps python3 \
   zsh man-db systemd adduser
 

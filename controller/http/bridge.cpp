@@ -1,5 +1,7 @@
 #include "http/bridge.hpp"
 
+#include <algorithm>
+
 #include "ffleet/common/zmq_io.hpp"
 
 namespace ffleet::controller::http {
@@ -7,6 +9,8 @@ namespace {
 // Sockets kept for reuse; more are made when all are busy, and closed
 // when more than this are idle.
 constexpr std::size_t kIdleKept = 16;
+// How often a waiting call looks whether the server is stopping.
+constexpr std::chrono::milliseconds kStopCheck{100};
 }  // namespace
 
 Bridge::~Bridge() {
@@ -40,11 +44,11 @@ Result<proto::Reply> Bridge::exchange(std::vector<std::string> frames, std::uint
   frames.insert(frames.begin(), bearer);
   if (Status st = zio::send(s, frames); !st) return Result<proto::Reply>::failure("cannot reach the loop: " + st.message());
   const auto until = std::chrono::steady_clock::now() + wait;
-  for (;;) {
+  while (!stopping_) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, left);
+    zmq::poll(&item, 1, std::min(left, kStopCheck));
     if (!(item.revents & ZMQ_POLLIN)) continue;
     auto got = zio::try_recv(s);
     if (!got) continue;

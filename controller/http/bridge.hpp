@@ -33,6 +33,10 @@ class Bridge {
   Bridge(const Bridge&) = delete;
   Bridge& operator=(const Bridge&) = delete;
 
+  // Calls waiting for an answer give up at once (the server is stopping and
+  // the loop has stopped reading).
+  void stop() { stopping_ = true; }
+
   // Sends `m` for the token with this digest and waits for the Reply.
   template <class M> Result<proto::Reply> call(const M& m, const std::string& bearer, std::chrono::milliseconds wait) {
     const std::uint64_t id = next_id_.fetch_add(1);
@@ -49,6 +53,7 @@ class Bridge {
   std::mutex mu_;
   std::vector<zmq::socket_t> idle_;  // guarded by mu_
   std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace ffleet::controller::http

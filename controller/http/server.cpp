@@ -160,7 +160,8 @@ void Server::Impl::add_files() {
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Server::~Server() {
-  impl_->hub.stop();  // event streams end at their next wait
+  impl_->hub.stop();     // event streams end at their next wait
+  impl_->bridge.stop();  // calls waiting for the (stopped) loop give up
   impl_->http->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
