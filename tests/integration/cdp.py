@@ -25,6 +25,8 @@ import subprocess
 import threading
 import time
 
+from harness import descendants, wait_until
+
 CHROMIUM = os.environ.get("FFLEET_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-breakpad",
@@ -38,22 +40,6 @@ class CDPError(Exception):
 
 def available():
     return shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM)
-
-
-def _descendants(pid):
-    children = {}
-    for d in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
-        except (OSError, ValueError, IndexError):
-            continue
-    out, todo = [], [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
 
 
 class Chromium:
@@ -164,7 +150,7 @@ class Chromium:
         if self._closed:
             return
         self._closed = True
-        kids = _descendants(self.proc.pid)
+        kids = descendants(self.proc.pid)
         try:
             if self.proc.poll() is None:
                 self.send("Browser.close", timeout=5)
@@ -174,7 +160,7 @@ class Chromium:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        kids += [k for k in _descendants(self.proc.pid) if k not in kids]
+        kids += [k for k in descendants(self.proc.pid) if k not in kids]
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -226,19 +212,12 @@ class Page:
 
     def wait_for(self, expression, timeout, what, interval=0.1):
         """Polls a JS expression until it is truthy; returns its value."""
-        deadline = time.monotonic() + timeout
-        last = None
-        while True:
+        def value():
             try:
-                last = self.evaluate(expression)
+                return self.evaluate(expression)
             except CDPError as e:
-                last = e
-            else:
-                if last:
-                    return last
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
-            time.sleep(interval)
+                raise AssertionError(str(e))  # noted as the last answer, and tried again
+        return wait_until(value, timeout, what, interval)
 
     def click(self, selector):
         """Clicks the first element matching a CSS selector (DOM click); fails if none."""
