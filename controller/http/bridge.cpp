@@ -13,14 +13,18 @@ constexpr std::size_t kIdleKept = 16;
 constexpr std::chrono::milliseconds kStopCheck{100};
 }  // namespace
 
-Bridge::~Bridge() {
+Bridge::~Bridge() { stop(); }
+
+void Bridge::stop() {
   std::lock_guard<std::mutex> lock(mu_);
+  stopping_ = true;
   idle_.clear();
 }
 
 zmq::socket_t Bridge::take() {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return zmq::socket_t{};
     if (!idle_.empty()) {
       zmq::socket_t s = std::move(idle_.back());
       idle_.pop_back();
@@ -35,12 +39,13 @@ zmq::socket_t Bridge::take() {
 
 void Bridge::give_back(zmq::socket_t s) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < kIdleKept) idle_.push_back(std::move(s));
+  if (!stopping_ && idle_.size() < kIdleKept) idle_.push_back(std::move(s));
 }
 
 Result<proto::Reply> Bridge::exchange(std::vector<std::string> frames, std::uint64_t id, const std::string& bearer,
                                       std::chrono::milliseconds wait) {
   zmq::socket_t s = take();
+  if (!s) return Result<proto::Reply>::failure(kNoAnswer);  // stopping
   frames.insert(frames.begin(), bearer);
   if (Status st = zio::send(s, frames); !st) return Result<proto::Reply>::failure("cannot reach the loop: " + st.message());
   const auto until = std::chrono::steady_clock::now() + wait;

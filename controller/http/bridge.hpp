@@ -34,8 +34,9 @@ class Bridge {
   Bridge& operator=(const Bridge&) = delete;
 
   // Calls waiting for an answer give up at once (the server is stopping and
-  // the loop has stopped reading).
-  void stop() { stopping_ = true; }
+  // the loop has stopped reading), and every socket is closed as soon as no
+  // call uses it: the loop's ZeroMQ context can then end.
+  void stop();
 
   // Sends `m` for the token with this digest and waits for the Reply.
   template <class M> Result<proto::Reply> call(const M& m, const std::string& bearer, std::chrono::milliseconds wait) {

@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <future>
 #include <regex>
 #include <thread>
 
 #include "ffleet/common/log.hpp"
 #include "ffleet/common/metrics_server.hpp"
+#include "ffleet/common/text.hpp"
 #include "http/api.hpp"
 #include "http/assets.hpp"
 #include "ffleet/common/token.hpp"
@@ -33,6 +35,11 @@ constexpr std::size_t kMaxBody = 1u << 20;
 // find a browser that went away.
 constexpr auto kKeepAliveEvery = std::chrono::seconds(10);
 constexpr auto kEventWait = std::chrono::milliseconds(1000);
+constexpr auto kRecheckEvery = std::chrono::seconds(15);
+// At a stop, how long the workers get to finish; a client trickling bytes
+// could hold one far longer (a read timeout is per read), and a controller
+// told to stop must stop.
+constexpr auto kStopWait = std::chrono::seconds(3);
 
 // The SHA-256 of "Authorization: Bearer TOKEN", or "" without a well-formed one.
 std::string bearer_digest(const httplib::Request& req) {
@@ -70,6 +77,8 @@ struct Server::Impl {
   Bridge bridge;
   EventHub hub;
   std::unique_ptr<httplib::Server> http;
+  std::promise<void> stopped_promise;
+  std::future<void> stopped;
   std::thread thread;
 };
 
@@ -113,8 +122,15 @@ void Server::Impl::add_events() {
     res.set_header("X-Accel-Buffering", "no");
     res.set_chunked_content_provider(
         "text/event-stream",
-        [this, client, hello, first = true, last = std::chrono::steady_clock::now()](std::size_t,
-                                                                                    httplib::DataSink& sink) mutable {
+        [this, client, hello, bearer, first = true, last = std::chrono::steady_clock::now(),
+         checked = std::chrono::steady_clock::now()](std::size_t, httplib::DataSink& sink) mutable {
+          // The token is asked about again now and then: a revoked or expired
+          // one (or its user removed) ends the stream within kRecheckEvery.
+          if (std::chrono::steady_clock::now() - checked >= kRecheckEvery) {
+            checked = std::chrono::steady_clock::now();
+            auto again = bridge.call(proto::Whoami{}, bearer, Call::kWait);
+            if (again && !again->ok && again->code == proto::code::kUnauthenticated) return false;
+          }
           std::string out;
           if (first) {
             // Subscribed before hello: what the page fetches after it
@@ -161,9 +177,17 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Server::~Server() {
   impl_->hub.stop();     // event streams end at their next wait
-  impl_->bridge.stop();  // calls waiting for the (stopped) loop give up
+  impl_->bridge.stop();  // calls waiting for the (stopped) loop give up; its sockets close
   impl_->http->stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->stopped.wait_for(kStopWait) == std::future_status::ready) {
+    impl_->thread.join();
+    return;
+  }
+  // A worker is still held by a client: its threads are left to the
+  // process's exit (which follows), with nothing of the loop's they could touch.
+  http_log()->warn("http_stop_slow action=exit_without_waiting wait_s={}", kStopWait.count());
+  impl_->thread.detach();
+  (void)impl_.release();
 }
 
 Result<std::shared_ptr<Server>> Server::start(zmq::context_t& ctx, const Config& cfg) {
@@ -200,7 +224,8 @@ Result<std::shared_ptr<Server>> Server::start(zmq::context_t& ctx, const Config&
   impl->add_events();
   impl->add_files();
   http.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
-    http_log()->error("http_handler_failed method={} path=\"{}\"", req.method, req.path.substr(0, 200));
+    http_log()->error("http_handler_failed method=\"{}\" path=\"{}\"", text::for_people(req.method.substr(0, 16)),
+                      text::for_people(req.path.substr(0, 200)));
     send_error(res, proto::code::kInternal, "internal error; see the controller's log");
   });
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -213,7 +238,11 @@ Result<std::shared_ptr<Server>> Server::start(zmq::context_t& ctx, const Config&
   const bool bound = port == 0 ? (port = http.bind_to_any_port(a->host)) > 0 : http.bind_to_port(a->host, port);
   if (!bound) return R::failure("--http " + cfg.listen + ": cannot listen there (in use, or not an address of this host)");
   Impl* p = impl.get();
-  impl->thread = std::thread([p] { p->http->listen_after_bind(); });
+  impl->stopped = impl->stopped_promise.get_future();
+  impl->thread = std::thread([p] {
+    p->http->listen_after_bind();  // returns once every worker has ended
+    p->stopped_promise.set_value();
+  });
   // stop() does nothing until the thread is in its accept loop.
   for (int i = 0; i < 5000 && !p->http->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   std::shared_ptr<Server> s(new Server(std::move(impl)));

@@ -29,7 +29,10 @@ void Controller::on_client_frames(const wire::Envelope& env) {
     Result<auth::Caller> c = m ? caller_of(env, m->user) : Result<auth::Caller>(m.status());
     if (m && c) return std::make_pair(std::move(*m), std::move(*c));
     const std::string e = text::for_people(c.error());
-    cli_requests_log()->warn("request_refused peer={} key={} type={} error=\"{}\"", wire::peer_label(env.peer),
+    // Loud a few times per period: a flood of bad tokens must not flood the log.
+    ++stats_.refused_requests;
+    cli_requests_log()->log(stats_.refused_requests <= 20 ? spdlog::level::warn : spdlog::level::debug,
+                   "request_refused peer={} key={} type={} error=\"{}\"", wire::peer_label(env.peer),
                    env.key.empty() ? "-" : curve::fingerprint(env.key), proto::type_name(env.type()), e);
     answer(fail(m ? proto::code::kUnauthenticated : proto::code::kInvalid, e));
     return std::nullopt;

@@ -317,6 +317,7 @@ class Controller {
     std::int64_t busy_replies = 0;
     std::int64_t send_failures = 0;
     std::int64_t bad_frames = 0;
+    std::int64_t refused_requests = 0;  // no valid key or token, or unreadable
     std::int64_t next_log_ms = 0;
   } stats_;
   // When StartRun/StopRun was last sent per stream; only streams in starting

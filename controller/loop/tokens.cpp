@@ -82,8 +82,10 @@ proto::Reply Controller::token_create(const auth::Caller& c, const proto::TokenC
     return refuse(c, "token create --user " + user, Status::error("only an admin makes tokens for another user"));
   // The highest role the token may have: the caller's own (as it is now,
   // capped by the token it came with, if any), or the user's for an admin
-  // making one for someone else. Without keys anything goes.
-  auth::Role cap = auth::Role::kAdmin;
+  // making one for someone else. Without keys, the caller's own role: a
+  // CLI caller there is an admin, but a `user` token over HTTP must not mint
+  // itself an admin one.
+  auth::Role cap = c.role;
   if (secure()) {
     const auth::Principal* p = directory_.person(user);
     if (p == nullptr)

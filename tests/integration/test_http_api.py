@@ -190,6 +190,10 @@ class Api(unittest.TestCase):
             _, _, listed = c.http("GET", "/tokens", token)
             self.assertEqual(sorted(t["id"] for t in listed), sorted([made["id"], new["id"]]))
             self.assertTrue(all(t["prefix"] and t["prefix"] in token + new["token"] for t in listed))
+            # Without keys too, a token never mints one above its own role.
+            status, _, answer = c.http("POST", "/tokens", token, {"role": "admin"})
+            self.assertEqual((status, answer["code"]), (403, "denied"), answer)
+            self.assertEqual(len(c.http("GET", "/tokens", token)[2]), 2)
             status, _, _ = c.http("DELETE", f"/tokens/{made['id']}", token)
             self.assertEqual(status, 200)
             self.assertEqual(c.http("GET", "/me", token)[0], 401)

@@ -9,7 +9,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import Cluster, main, wait_until
+from harness import Cluster, main, secret, wait_until
 
 
 class Events:
@@ -95,6 +95,23 @@ class ServerSentEvents(unittest.TestCase):
                     states = [d["state"] for n, d in ev.events if n == "stream" and d["id"] == sid]
                 self.assertEqual(states[0], "stopped")  # as added
                 self.assertIn("stopped", states[states.index("running"):])
+            finally:
+                ev.close()
+
+    def test_a_revoked_token_loses_its_open_stream(self):
+        with Cluster("http-events-revoke") as c:
+            c.start_controller(http=True)
+            made = c.cli("token", "create", "--user", "alice", "--role", "user")
+            secret(made["token"])
+            ev = Events(c.http_url, made["token"])
+            try:
+                ev.wait("hello")
+                c.cli("token", "revoke", str(made["id"]), json_out=False)
+                # The server asks about the token again every 15 s and ends the stream.
+                wait_until(lambda: not ev.thread.is_alive(), 30, "the revoked token's stream to end")
+                with ev.lock:
+                    seen = len(ev.events)
+                self.assertGreater(seen, 0)
             finally:
                 ev.close()
 
