@@ -17,7 +17,9 @@ from test_security import Secure
 
 # Figures that move between two reads of a live stream.
 MOVING = {"cpu_percent", "rss_bytes", "fps", "speed", "bitrate_kbps", "drop_frames", "dup_frames", "progress", "eta_s",
-          "warning", "pid", "run_started_at", "retry_at", "next_start", "ends_at"}
+          "warning", "pid", "run_started_at", "retry_at", "next_start", "ends_at",
+          # an agent's, from its heartbeats
+          "mem_used_bytes", "loop_lag_ms", "last_seen"}
 
 
 def steady(rows):
