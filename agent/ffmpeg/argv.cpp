@@ -177,7 +177,8 @@ Result<Plan> build(const proto::StreamSpec& spec, const HostOffer& host, const s
     a.insert(a.end(), {"-f", "tee", slaves});
   }
 
-  if (!copy && !thumb.path.empty()) {
+  // Live streams only: a batch transcode shows its progress instead.
+  if (!copy && !spec.batch && !thumb.path.empty()) {
     // The decoded frames again, in software whatever the encoder (a hardware
     // encoder's upload is in the first output's own filter chain): one
     // frame per interval, scaled down, as a JPEG that the image2 muxer

@@ -31,6 +31,8 @@ std::optional<proto::Reply> Controller::stream_thumb(const wire::Envelope& env, 
   if (s->spec.mode == "copy")
     return fail(proto::code::kNotFound,
                 s->name + " has no thumbnail: it copies its input (copy mode), and a thumbnail would cost a decode");
+  if (s->spec.batch)
+    return fail(proto::code::kNotFound, s->name + " has no thumbnail: it is batch work (`ffleet stream show` has its progress)");
   const auto* a = registry_.find(s->agent);
   if (!s->holds_process())
     return fail(proto::code::kNotFound,

@@ -277,6 +277,16 @@ TEST(Argv, CopyModeHasNoThumbnail) {
   EXPECT_EQ(std::count(p->args.begin(), p->args.end(), "-map"), 2);
 }
 
+TEST(Argv, BatchWorkHasNoThumbnail) {
+  // A finite transcode shows its progress; its command stays the plain one.
+  auto s = lavfi("out.mp4");
+  s.batch = true;
+  auto p = build(s, x264(), "pipe:1", {}, Thumbnail{"/w/thumb_3_1.jpg", 5});
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_EQ(p->thumbnail, "");
+  EXPECT_EQ(p->args.back(), "out.mp4");
+}
+
 TEST(Argv, ThumbnailOfAHardwareRunIsScaledInSoftware) {
   // VAAPI's upload is in the stream's own -vf; the thumbnail's chain takes
   // the decoded frames from system memory.
