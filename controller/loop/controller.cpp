@@ -168,6 +168,9 @@ int Controller::run() {
     receive(now);
     begin_turn();
     serve_agents();
+    // A slot an agent's report freed goes to the streams already waiting,
+    // before a start in this turn's requests can take it (first come, first served).
+    if (placement_due_) guarded("turn.pending", [&] { place_pending(); });
     serve_clients(kClientBudgetMs);
     const std::int64_t after = clock::steady_ms();
     // Stopped (SIGSTOP, a VM paused) in the middle of the turn: the agents are
