@@ -35,7 +35,7 @@ constexpr std::size_t kMaxBody = 1u << 20;
 // find a browser that went away.
 constexpr auto kKeepAliveEvery = std::chrono::seconds(10);
 constexpr auto kEventWait = std::chrono::milliseconds(1000);
-constexpr auto kRecheckEvery = std::chrono::seconds(15);
+constexpr auto kRecheckEvery = std::chrono::seconds(5);
 // At a stop, how long the workers get to finish; a client trickling bytes
 // could hold one far longer (a read timeout is per read), and a controller
 // told to stop must stop.

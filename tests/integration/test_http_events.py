@@ -107,7 +107,7 @@ class ServerSentEvents(unittest.TestCase):
             try:
                 ev.wait("hello")
                 c.cli("token", "revoke", str(made["id"]), json_out=False)
-                # The server asks about the token again every 15 s and ends the stream.
+                # The server asks about the token again every 5 s and ends the stream.
                 wait_until(lambda: not ev.thread.is_alive(), 30, "the revoked token's stream to end")
                 with ev.lock:
                     seen = len(ev.events)
